@@ -1,0 +1,6 @@
+"""``python -m mscref``."""
+
+from mscref.cli import app
+
+if __name__ == "__main__":
+    app(prog_name="mscref")

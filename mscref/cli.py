@@ -1,0 +1,269 @@
+"""The command line: parse, call the library, render. Data goes to stdout, messages to stderr."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+from rich.text import Text
+
+from mscref import __version__
+from mscref.dataset import Dataset
+from mscref.errors import DataError, MscrefError, UsageError
+from mscref.i18n import Lang
+from mscref.loader import ENV_VAR, load_dataset, shown_path
+from mscref.output import (
+    Bullets,
+    Document,
+    Fields,
+    Format,
+    Heading,
+    Paragraph,
+    Table,
+    document_markdown,
+    table_csv,
+    table_markdown,
+    to_json,
+)
+from mscref.query import DesignFilter, TrialFilter, parse_phase, parse_product_type, select
+from mscref.views import compare_json, compare_table, record_json, show_document, trials_table
+
+app = typer.Typer(
+    name="mscref",
+    help="Compare MSC source tissues, trials and approved products, every figure with its citation.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _stdout() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def handles_errors(func: F) -> F:
+    """End a user's mistake in one clear message on stderr and a non-zero exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DataError as exc:
+            for problem in exc.problems:
+                typer.echo(str(problem), err=True)
+            typer.echo(f"error: {exc.args[0]}", err=True)
+            raise typer.Exit(code=exc.exit_code) from None
+        except MscrefError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(code=exc.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------------------------------
+# Shared options
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        envvar=ENV_VAR,
+        help=f"Directory of data files (default: the bundled data; also ${ENV_VAR}).",
+        show_default=False,
+    ),
+]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+LangOption = Annotated[Lang, typer.Option("--lang", help="Language of names and labels.")]
+
+
+def _load(data_dir: Path | None) -> Dataset:
+    return load_dataset(data_dir)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mscref {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """mscref: the facts on mesenchymal stem/stromal cell therapies, with citations."""
+
+
+# ------------------------------------------------------------------------------------------
+# Rendering
+
+
+def _rich_table(table: Table) -> RichTable:
+    out = RichTable(title=table.title, show_lines=True, expand=False)
+    for col in table.columns:
+        out.add_column(Text(col), overflow="fold")
+    for row in table.rows:
+        out.add_row(*(Text(c) for c in row))
+    return out
+
+
+def print_table(table: Table, fmt: Format, records: Any = None) -> None:
+    """Write a table in the asked format; JSON writes ``records`` instead."""
+    if fmt is Format.JSON:
+        sys.stdout.write(to_json(records))
+    elif fmt is Format.CSV:
+        sys.stdout.write(table_csv(table))
+    elif fmt is Format.MARKDOWN:
+        sys.stdout.write(table_markdown(table))
+    else:
+        console = _stdout()
+        console.print(_rich_table(table))
+        for note in table.notes:
+            console.print(Text(note, style="dim"))
+
+
+def print_document(doc: Document) -> None:
+    console = _stdout()
+    console.print(Text(doc.title, style="bold"))
+    for block in doc.blocks:
+        if isinstance(block, Heading):
+            console.print()
+            console.print(Text(block.text, style="bold underline"))
+        elif isinstance(block, Paragraph):
+            console.print(Text(block.text))
+        elif isinstance(block, Fields):
+            grid = RichTable.grid(padding=(0, 2))
+            grid.add_column(style="bold", no_wrap=True)
+            grid.add_column(overflow="fold")
+            for key, value in block.pairs:
+                if value:
+                    grid.add_row(Text(key), Text(value))
+            console.print(grid)
+        elif isinstance(block, Bullets):
+            for i, item in enumerate(block.items, start=1):
+                console.print(Text(f"{i}. " if block.numbered else "- ") + Text(item))
+        else:
+            console.print(_rich_table(block))
+            for note in block.notes:
+                console.print(Text(note, style="dim"))
+
+
+# ------------------------------------------------------------------------------------------
+# Commands
+
+
+@app.command()
+@handles_errors
+def validate(data_dir: DataDirOption = None) -> None:
+    """Check the data files and report every problem with its file and line.
+
+    Example: mscref validate --data-dir my-data/
+    """
+    ds = _load(data_dir)
+    typer.echo(
+        f"OK: {len(ds.sources)} sources, {len(ds.trials)} trials, {len(ds.products)} products, "
+        f"{len(ds.indications)} indications, {len(ds.claims)} claims, "
+        f"{len(ds.statements)} statements, {len(ds.references)} references "
+        f"in {shown_path(ds.directory)}"
+    )
+
+
+@app.command()
+@handles_errors
+def compare(
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(help="Sources by id, abbreviation or alias (uc, AD-MSCs, 骨髓 …); all when none.",
+                       show_default=False),
+    ] = None,
+    fmt: FormatOption = Format.TABLE,
+    lang: LangOption = Lang.EN,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Compare source tissues side by side: collection, proliferation, immunogenicity …
+
+    Example: mscref compare uc ad bm am
+    """
+    ds = _load(data_dir)
+    chosen = [ds.resolve_source(name) for name in sources] if sources else list(ds.sources)
+    chosen = list({s.id: s for s in chosen}.values())
+    print_table(compare_table(ds, chosen, lang), fmt, compare_json(ds, chosen) if fmt is Format.JSON else None)
+
+
+@app.command()
+@handles_errors
+def trials(
+    indication: Annotated[str | None, typer.Option(help="Indication by id or alias (gvhd, 移植物抗宿主病 …).")] = None,
+    source: Annotated[str | None, typer.Option(help="Source tissue by id or alias (uc, 脐带 …).")] = None,
+    phase: Annotated[list[str] | None, typer.Option(help="Phase: 1, 1/2, 2, 2/3, 3, 4 (repeatable).")] = None,
+    product_type: Annotated[
+        list[str] | None,
+        typer.Option("--product-type", help="cells, extracellular-vesicles, engineered-cells, non-msc (repeatable)."),
+    ] = None,
+    design: Annotated[list[DesignFilter] | None, typer.Option(help="Design feature (repeatable; all must hold).")] = None,
+    country: Annotated[str | None, typer.Option(help="Country (trials) or region of approval (products).")] = None,
+    text: Annotated[str | None, typer.Option("--text", help="Free text searched in names, titles, notes.")] = None,
+    fmt: FormatOption = Format.TABLE,
+    lang: LangOption = Lang.EN,
+    data_dir: DataDirOption = None,
+) -> None:
+    """List trials and products with design, n, key outcome, approvals and the seed-claim verdict.
+
+    Example: mscref trials --indication gvhd --design randomized
+    """
+    ds = _load(data_dir)
+    flt = TrialFilter(
+        indication=indication,
+        source=source,
+        phases=tuple(parse_phase(p) for p in phase or ()),
+        product_types=tuple(parse_product_type(p) for p in product_type or ()),
+        designs=tuple(design or ()),
+        country=country,
+        text=text,
+    )
+    selection = select(ds, flt)
+    if not selection.records:
+        typer.echo("no trials or products match", err=True)
+    records = [record_json(ds, r) for r in selection.records] if fmt is Format.JSON else None
+    print_table(trials_table(ds, selection, lang), fmt, records)
+
+
+@app.command()
+@handles_errors
+def show(
+    record_id: Annotated[str, typer.Argument(metavar="ID", help="A trial, product or source id.")],
+    fmt: FormatOption = Format.TABLE,
+    lang: LangOption = Lang.EN,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Everything about one trial, product or source, with its references in full.
+
+    Example: mscref show ryoncil-msb-gvhd001
+    """
+    if fmt is Format.CSV:
+        raise UsageError("show has no csv format; use table, markdown or json")
+    ds = _load(data_dir)
+    rec = ds.record(record_id)
+    if fmt is Format.JSON:
+        from mscref.models import Source
+
+        if isinstance(rec, Source):
+            sys.stdout.write(to_json(compare_json(ds, [rec])[0]))
+        else:
+            sys.stdout.write(to_json(record_json(ds, rec)))
+        return
+    doc = show_document(ds, rec, lang)
+    if fmt is Format.MARKDOWN:
+        sys.stdout.write(document_markdown(doc))
+    else:
+        print_document(doc)

@@ -1,0 +1,203 @@
+"""The loaded data set: every record, indexed, with the lookups the commands need."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from mscref.errors import NotFoundError
+from mscref.models import (
+    Approval,
+    Claim,
+    Indication,
+    Level,
+    Product,
+    ProductType,
+    Reference,
+    Source,
+    SourceClass,
+    Statement,
+    Trait,
+    Trial,
+    Verdict,
+)
+from mscref.schema import did_you_mean
+
+_T = TypeVar("_T", Source, Indication, Reference, Product, Trait, Level)
+_Named = TypeVar("_Named", Source, Indication)
+_FOLD = re.compile(r"[\s\-_'’‘`.·・,，()（）/]+")
+_VERDICT_ORDER = list(Verdict)
+
+
+def fold(text: str) -> str:
+    """A name as it is matched: width-normalised, case-folded, without spaces or punctuation."""
+    return _FOLD.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def names_of(record: Source | Indication | Product) -> list[str]:
+    """Every name a record answers to: id, abbreviation, names, aliases."""
+    out = [record.id, record.name]
+    if isinstance(record, Source) and record.abbreviation:
+        out.append(record.abbreviation)
+    if record.name_zh:
+        out.append(record.name_zh)
+    out.extend(record.aliases)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """Everything in one data directory, validated and cross-checked."""
+
+    directory: Path
+    levels: tuple[Level, ...]
+    traits: tuple[Trait, ...]
+    sources: tuple[Source, ...]
+    indications: tuple[Indication, ...]
+    references: tuple[Reference, ...]
+    products: tuple[Product, ...]
+    trials: tuple[Trial, ...]
+    claims: tuple[Claim, ...]
+    statements: tuple[Statement, ...]
+
+    # ---- plain lookups --------------------------------------------------------------------
+    def source(self, source_id: str) -> Source:
+        return _by_id(self.sources, source_id)
+
+    def indication(self, indication_id: str) -> Indication:
+        return _by_id(self.indications, indication_id)
+
+    def reference(self, ref_id: str) -> Reference:
+        return _by_id(self.references, ref_id)
+
+    def product(self, product_id: str) -> Product:
+        return _by_id(self.products, product_id)
+
+    def trait(self, trait_id: str) -> Trait:
+        return _by_id(self.traits, trait_id)
+
+    def level_rank(self, level_id: str | None) -> int | None:
+        """The level's position on the ordinal scale, 1 = lowest; None off the scale."""
+        if level_id is None:
+            return None
+        for i, level in enumerate(self.levels, start=1):
+            if level.id == level_id:
+                return i
+        return None
+
+    def level(self, level_id: str) -> Level:
+        return _by_id(self.levels, level_id)
+
+    # ---- names and aliases ----------------------------------------------------------------
+    def resolve_source(self, name: str) -> Source:
+        return _resolve(self.sources, name, "source")
+
+    def resolve_indication(self, name: str) -> Indication:
+        return _resolve(self.indications, name, "indication")
+
+    def source_family(self, source_id: str) -> set[str]:
+        """The source and every source below it (adipose includes adipose progenitor cells)."""
+        return _family(self.sources, source_id)
+
+    def indication_family(self, indication_id: str) -> set[str]:
+        return _family(self.indications, indication_id)
+
+    # ---- trials and products --------------------------------------------------------------
+    def product_of(self, trial: Trial) -> Product | None:
+        return self.product(trial.product) if trial.product else None
+
+    def product_type_of(self, trial: Trial) -> ProductType:
+        if trial.product_type is not None:
+            return trial.product_type
+        product = self.product_of(trial)
+        assert product is not None, "the loader ensures a trial has a product type"
+        return product.product_type
+
+    def source_of(self, trial: Trial) -> str | None:
+        if trial.source is not None:
+            return trial.source
+        product = self.product_of(trial)
+        return product.source if product else None
+
+    def approvals_of(self, record: Trial | Product) -> tuple[Approval, ...]:
+        product = record if isinstance(record, Product) else self.product_of(record)
+        return product.approvals if product else ()
+
+    def trials_of(self, product: Product) -> tuple[Trial, ...]:
+        return tuple(t for t in self.trials if t.product == product.id)
+
+    def is_msc(self, record: Trial | Product) -> bool:
+        kind = record.product_type if isinstance(record, Product) else self.product_type_of(record)
+        return kind is not ProductType.NON_MSC
+
+    def claims_about(self, record_id: str) -> tuple[Claim, ...]:
+        return tuple(c for c in self.claims if record_id in c.records)
+
+    def verdict_of(self, record: Trial | Product) -> Verdict | None:
+        """The weakest verdict of the seed claims about a record (or its product); None if none."""
+        ids = {record.id}
+        if isinstance(record, Trial) and record.product:
+            ids.add(record.product)
+        verdicts = [c.verdict for c in self.claims if ids & set(c.records)]
+        return max(verdicts, key=_VERDICT_ORDER.index) if verdicts else None
+
+    def record(self, record_id: str) -> Trial | Product | Source:
+        """A trial, product or source by id (also a source by any of its names)."""
+        for collection in (self.trials, self.products, self.sources):
+            for r in collection:
+                if r.id == record_id:
+                    return r
+        folded = fold(record_id)
+        for src in self.sources:
+            if folded in {fold(n) for n in names_of(src)}:
+                return src
+        ids = [r.id for r in (*self.trials, *self.products, *self.sources)]
+        raise NotFoundError(f"no trial, product or source {record_id!r}{did_you_mean(record_id, ids)}")
+
+    def refs_in_order(self, ids: Iterable[str]) -> list[Reference]:
+        seen: list[str] = []
+        for ref_id in ids:
+            if ref_id not in seen:
+                seen.append(ref_id)
+        return [self.reference(r) for r in seen]
+
+
+def _by_id(items: tuple[_T, ...], key: str) -> _T:
+    for item in items:
+        if item.id == key:
+            return item
+    raise NotFoundError(f"no record {key!r}")
+
+
+def _resolve(items: tuple[_Named, ...], name: str, kind: str) -> _Named:
+    folded = fold(name)
+    for item in items:
+        if item.id == name:
+            return item
+    for item in items:
+        if folded and folded in {fold(n) for n in names_of(item)}:
+            return item
+    choices = [n for item in items for n in names_of(item)]
+    hint = did_you_mean(name, choices)
+    valid = ", ".join(item.id for item in items)
+    raise NotFoundError(f"unknown {kind} {name!r}{hint}\nknown {kind}s: {valid}")
+
+
+def _family(items: tuple[_Named, ...], root: str) -> set[str]:
+    family = {root}
+    grew = True
+    while grew:
+        grew = False
+        for item in items:
+            if item.parent in family and item.id not in family:
+                family.add(item.id)
+                grew = True
+    return family
+
+
+def is_msc_source(source: Source) -> bool:
+    return source.category is not SourceClass.NON_MSC

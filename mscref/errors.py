@@ -1,0 +1,47 @@
+"""mscref's errors: one base class, and a data error that carries every problem found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a data file, where it stands and what was expected."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class MscrefError(Exception):
+    """A user's mistake or a problem with their data: shown as a message, never a traceback."""
+
+    exit_code = 1
+
+
+class DataError(MscrefError):
+    """The data files hold problems; ``problems`` lists all of them."""
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the data")
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+class NotFoundError(MscrefError):
+    """An id or name that names nothing in the data."""
+
+
+class UsageError(MscrefError):
+    """A command was asked something it cannot do with these arguments."""
+
+    exit_code = 2

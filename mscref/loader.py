@@ -1,0 +1,289 @@
+"""Load a data directory: parse each YAML file, build the models, cross-check them.
+
+Every problem in every file is collected before anything is raised, so a curator sees all of
+them at once, each as ``FILE:LINE: path.to.field: what was expected, what was found``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mscref.dataset import Dataset, fold, names_of
+from mscref.errors import DataError, Problem
+from mscref.models import (
+    ClaimsFile,
+    IndicationsFile,
+    ProductType,
+    ReferencesFile,
+    SourceClass,
+    SourcesFile,
+    StatementsFile,
+    TraitKind,
+    TrialsFile,
+)
+from mscref.schema import Builder, PendingRef, did_you_mean
+from mscref.yamlio import YMap, YSeq, read_file
+
+#: The data files, the model each holds, and whether a data directory must have it.
+FILES: dict[str, tuple[type, bool]] = {
+    "sources.yaml": (SourcesFile, True),
+    "indications.yaml": (IndicationsFile, True),
+    "references.yaml": (ReferencesFile, True),
+    "trials.yaml": (TrialsFile, True),
+    "claims.yaml": (ClaimsFile, False),
+    "statements.yaml": (StatementsFile, False),
+}
+
+ENV_VAR = "MSCREF_DATA_DIR"
+
+
+def bundled_data_dir() -> Path:
+    """The data shipped with mscref: inside the installed package, or the checkout's ``data/``."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "_data"
+    return packaged if packaged.is_dir() else here.parent / "data"
+
+
+def shown_path(path: Path) -> str:
+    """A path as messages show it: relative to the working directory when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+@dataclass(slots=True)
+class _Located:
+    """A built record with the file and line it came from (for cross-file problems)."""
+
+    record: Any
+    file: str
+    line: int | None
+    path: str
+
+
+def load_dataset(directory: Path | str | None = None) -> Dataset:
+    """Load and validate a data directory; raises :class:`DataError` listing every problem."""
+    directory = Path(directory) if directory is not None else bundled_data_dir()
+    shown_dir = shown_path(directory)
+    if not directory.exists():
+        raise DataError([Problem(shown_dir, None, "", "no such data directory")])
+    if not directory.is_dir():
+        raise DataError([Problem(shown_dir, None, "", "is not a directory")])
+
+    problems: list[Problem] = []
+    refs: list[PendingRef] = []
+    built: dict[str, Any] = {}
+    roots: dict[str, Any] = {}
+    for name, (model, required) in FILES.items():
+        path = directory / name
+        shown = shown_path(path)
+        if not path.exists():
+            if required:
+                problems.append(Problem(shown, None, "", f"missing data file (a data directory needs {_required()})"))
+            continue
+        doc = read_file(path, shown)
+        problems.extend(doc.problems)
+        if doc.root is None:
+            continue
+        builder = Builder(shown)
+        obj = builder.build(model, doc.root, "", getattr(doc.root, "line", 1))
+        problems.extend(builder.problems)
+        refs.extend(builder.refs)
+        roots[name] = (shown, doc.root)
+        if obj is not None:
+            built[name] = obj
+    known = sorted(os.listdir(directory)) if directory.is_dir() else []
+    for entry in known:
+        if entry.endswith((".yaml", ".yml")) and entry not in FILES:
+            hint = did_you_mean(entry, FILES)
+            problems.append(
+                Problem(shown_path(directory / entry), None, "", f"not a data file mscref knows{hint}; "
+                        f"data files are: {', '.join(FILES)}")
+            )
+
+    located = _locate(roots)
+    problems.extend(_check_ids(located))
+    # References into a file that did not parse would all look dangling: check only the others.
+    unreadable = {c for (name, _key), c in _COLLECTIONS.items() if name not in roots}
+    if {"trials", "products"} & unreadable:
+        unreadable.add("records")
+    problems.extend(_check_refs([r for r in refs if r.collection not in unreadable], located))
+    if problems or len(built) < sum(1 for n in FILES if (directory / n).exists()):
+        raise DataError(_sorted(problems))
+
+    sources: SourcesFile = built["sources.yaml"]
+    trials: TrialsFile = built["trials.yaml"]
+    claims: ClaimsFile | None = built.get("claims.yaml")
+    statements: StatementsFile | None = built.get("statements.yaml")
+    dataset = Dataset(
+        directory=directory,
+        levels=sources.levels,
+        traits=sources.traits,
+        sources=sources.sources,
+        indications=built["indications.yaml"].indications,
+        references=built["references.yaml"].references,
+        products=trials.products,
+        trials=trials.trials,
+        claims=claims.claims if claims else (),
+        statements=statements.statements if statements else (),
+    )
+    problems.extend(_check_semantics(dataset, located))
+    if problems:
+        raise DataError(_sorted(problems))
+    return dataset
+
+
+def _required() -> str:
+    return ", ".join(n for n, (_m, req) in FILES.items() if req)
+
+
+def _sorted(problems: Iterable[Problem]) -> list[Problem]:
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (p.file, p.line or 0))
+
+
+# Which collection each list of each file holds.
+_COLLECTIONS: dict[tuple[str, str], str] = {
+    ("sources.yaml", "levels"): "levels",
+    ("sources.yaml", "traits"): "traits",
+    ("sources.yaml", "sources"): "sources",
+    ("indications.yaml", "indications"): "indications",
+    ("references.yaml", "references"): "references",
+    ("trials.yaml", "products"): "products",
+    ("trials.yaml", "trials"): "trials",
+    ("claims.yaml", "claims"): "claims",
+    ("statements.yaml", "statements"): "statements",
+}
+# Collections whose ids share one namespace (levels and traits are vocabularies of their own).
+_GLOBAL = {"sources", "indications", "references", "products", "trials", "claims", "statements"}
+
+
+def _locate(roots: dict[str, Any]) -> dict[str, list[_Located]]:
+    """Every record's id with its file and line, read from the parsed YAML (even if invalid)."""
+    out: dict[str, list[_Located]] = defaultdict(list)
+    for (name, key), collection in _COLLECTIONS.items():
+        if name not in roots:
+            continue
+        shown, root = roots[name]
+        items = root.get(key) if isinstance(root, YMap) else None
+        if not isinstance(items, YSeq):
+            continue
+        for i, item in enumerate(items):
+            if isinstance(item, YMap) and isinstance(item.get("id"), str):
+                out[collection].append(
+                    _Located(item, shown, item.value_lines.get("id", item.line), f"{key}[{i}].id")
+                )
+    return out
+
+
+def _check_ids(located: dict[str, list[_Located]]) -> list[Problem]:
+    problems = []
+    first: dict[tuple[str, str], _Located] = {}
+    for collection, items in located.items():
+        for loc in items:
+            space = "global" if collection in _GLOBAL else collection
+            key = (space, loc.record["id"])
+            if key in first:
+                prev = first[key]
+                problems.append(
+                    Problem(loc.file, loc.line, loc.path,
+                            f"duplicate id {loc.record['id']!r} (already used at {prev.file}:{prev.line})")
+                )
+            else:
+                first[key] = loc
+    return problems
+
+
+def _check_refs(refs: list[PendingRef], located: dict[str, list[_Located]]) -> list[Problem]:
+    ids: dict[str, set[str]] = {c: {loc.record["id"] for loc in items} for c, items in located.items()}
+    ids["records"] = ids.get("trials", set()) | ids.get("products", set())
+    problems = []
+    for ref in refs:
+        known = ids.get(ref.collection, set())
+        if ref.value not in known:
+            what = {"records": "trial or product", "references": "reference"}.get(ref.collection, ref.collection.rstrip("s"))
+            hint = did_you_mean(ref.value, known)
+            problems.append(Problem(ref.file, ref.line, ref.path, f"unknown {what} {ref.value!r}{hint}"))
+    return problems
+
+
+def _check_semantics(ds: Dataset, located: dict[str, list[_Located]]) -> list[Problem]:
+    """Checks that need more than one record: aliases, parents, traits, source classes."""
+    where = {(c, loc.record["id"]): loc for c, items in located.items() for loc in items}
+    problems: list[Problem] = []
+
+    def at(collection: str, record_id: str, field: str, message: str) -> None:
+        loc = where.get((collection, record_id))
+        if loc is None:  # pragma: no cover - every built record was located
+            problems.append(Problem("?", None, field, message))
+            return
+        line = loc.record.value_lines.get(field, loc.line) if field else loc.line
+        path = loc.path[: -len(".id")] + (f".{field}" if field else "")
+        problems.append(Problem(loc.file, line, path, message))
+
+    for collection, records in (("sources", ds.sources), ("indications", ds.indications),
+                                ("products", ds.products)):
+        owner: dict[str, str] = {}
+        for rec in records:
+            for name in names_of(rec):
+                key = fold(name)
+                if key in owner and owner[key] != rec.id:
+                    at(collection, rec.id, "aliases",
+                       f"the name {name!r} also names {owner[key]!r}; names must be unambiguous")
+                owner.setdefault(key, rec.id)
+        by_id = {r.id: r for r in records}
+        for rec in records:
+            seen, cur = {rec.id}, getattr(rec, "parent", None)
+            while cur is not None and cur in by_id:
+                if cur in seen:
+                    at(collection, rec.id, "parent", f"parent chain of {rec.id!r} loops back to {cur!r}")
+                    break
+                seen.add(cur)
+                cur = by_id[cur].parent
+
+    for src in ds.sources:
+        for trait_id, value in src.traits.items():
+            trait = next((t for t in ds.traits if t.id == trait_id), None)
+            if trait is not None and trait.kind is TraitKind.TEXT and value.level is not None:
+                at("sources", src.id, "traits",
+                   f"traits.{trait_id}: {trait_id!r} is a text trait; it takes no level")
+
+    sources = {s.id: s for s in ds.sources}
+    for product in ds.products:
+        _check_source_class(at, "products", product.id, product.product_type, product.source, sources)
+    for trial in ds.trials:
+        product = ds.product_of(trial)
+        if trial.product_type is None and product is None:
+            at("trials", trial.id, "product_type", "a trial without a product needs a product_type")
+            continue
+        if product is not None:
+            if trial.source and product.source and trial.source != product.source:
+                at("trials", trial.id, "source",
+                   f"source {trial.source!r} differs from its product's source {product.source!r}")
+            if trial.origin and product.origin and trial.origin != product.origin:
+                at("trials", trial.id, "origin",
+                   f"origin {trial.origin.value!r} differs from its product's {product.origin.value!r}")
+        _check_source_class(at, "trials", trial.id, ds.product_type_of(trial), ds.source_of(trial), sources)
+    return problems
+
+
+def _check_source_class(at: Any, collection: str, record_id: str, kind: ProductType,
+                        source_id: str | None, sources: dict[str, Any]) -> None:
+    """A non-MSC product must come from a non-MSC source, and an MSC product from an MSC one."""
+    if source_id is None or source_id not in sources:
+        return
+    non_msc_source = sources[source_id].category is SourceClass.NON_MSC
+    if (kind is ProductType.NON_MSC) != non_msc_source:
+        field = "product_type"
+        if non_msc_source:
+            at(collection, record_id, field,
+               f"source {source_id!r} is not an MSC source; product_type must be 'non-msc'")
+        else:
+            at(collection, record_id, field,
+               f"product_type 'non-msc' needs a non-MSC source, but {source_id!r} is an MSC source")

@@ -1,0 +1,582 @@
+"""The mscref data model: frozen dataclasses that the loader builds from the YAML files.
+
+The YAML keys are spelled exactly as the field names, so an error path such as
+``trials[3].outcomes[0].arms[1].events`` is what a curator sees in the file.
+
+Field metadata drives validation (see :mod:`mscref.schema`):
+
+- ``ref``: the value (or each value of a tuple) must name an existing record of that collection;
+- ``pattern``: a regular expression the string must match in full;
+- ``min`` / ``max``: bounds for numbers;
+- ``date``: a partial date ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` that must exist on the calendar;
+- ``doc``: the field's description (used in error hints and the JSON schema).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+ID_PATTERN = r"[a-z0-9][a-z0-9-]*"
+SLUG_PATTERN = r"[a-z0-9][a-z0-9-]*"
+TIMEPOINT_PATTERN = r"(day|week|month|year) [0-9]+"
+#: Registry identifiers mscref knows how to check (and link).
+REGISTRY_PATTERNS: dict[str, str] = {
+    "ClinicalTrials.gov": r"NCT[0-9]{8}",
+    "ChiCTR": r"ChiCTR[0-9]{10}|ChiCTR-[A-Z]{2,4}-[0-9]{8}",
+    "jRCT": r"jRCT[0-9]{10}",
+    "CTR (China drug trials)": r"CTR[0-9]{8}",
+    "EudraCT": r"[0-9]{4}-[0-9]{6}-[0-9]{2}",
+    "ISRCTN": r"ISRCTN[0-9]{8}",
+}
+REGISTRY_PATTERN = "|".join(f"(?:{p})" for p in REGISTRY_PATTERNS.values())
+
+
+def meta(
+    *,
+    ref: str | None = None,
+    pattern: str | None = None,
+    min: float | None = None,  # noqa: A002 - mirrors JSON Schema's keyword
+    max: float | None = None,  # noqa: A002
+    date: bool = False,
+    doc: str = "",
+) -> dict[str, Any]:
+    """Build the metadata mapping of a dataclass field."""
+    out: dict[str, Any] = {"doc": doc}
+    if ref is not None:
+        out["ref"] = ref
+    if pattern is not None:
+        out["pattern"] = pattern
+    if min is not None:
+        out["min"] = min
+    if max is not None:
+        out["max"] = max
+    if date:
+        out["date"] = True
+    return out
+
+
+def _f(default: Any = None, **kwargs: Any) -> Any:
+    """A field with an immutable default and validation metadata."""
+    return field(default=default, metadata=meta(**kwargs))
+
+
+def _req(**kwargs: Any) -> Any:
+    """A required field with validation metadata."""
+    return field(metadata=meta(**kwargs))
+
+
+# --------------------------------------------------------------------------------------------
+# Closed vocabularies
+
+
+class SourceClass(StrEnum):
+    """What kind of cell source a tissue is."""
+
+    MSC = "msc"
+    MSC_PROGENITOR = "msc-progenitor"
+    NON_MSC = "non-msc"
+
+
+class TraitKind(StrEnum):
+    ORDINAL = "ordinal"
+    TEXT = "text"
+
+
+class OrganSystem(StrEnum):
+    IMMUNE = "immune"
+    MUSCULOSKELETAL = "musculoskeletal"
+    NEUROLOGICAL = "neurological"
+    RESPIRATORY = "respiratory"
+    CARDIOVASCULAR = "cardiovascular"
+    VASCULAR = "vascular"
+    RENAL = "renal"
+    GASTROINTESTINAL = "gastrointestinal"
+    REPRODUCTIVE = "reproductive"
+    ENDOCRINE_METABOLIC = "endocrine-metabolic"
+    HAEMATOLOGICAL = "haematological"
+    DERMATOLOGICAL = "dermatological"
+    OTHER = "other"
+
+
+class ProductType(StrEnum):
+    CELLS = "cells"
+    EXTRACELLULAR_VESICLES = "extracellular-vesicles"
+    ENGINEERED_CELLS = "engineered-cells"
+    NON_MSC = "non-msc"
+
+
+class Origin(StrEnum):
+    ALLOGENEIC = "allogeneic"
+    AUTOLOGOUS = "autologous"
+
+
+class ApprovalStatus(StrEnum):
+    APPROVED = "approved"
+    CONDITIONAL = "conditional"
+    WITHDRAWN = "withdrawn"
+
+
+class Phase(StrEnum):
+    EARLY_1 = "0"
+    P1 = "1"
+    P1_2 = "1/2"
+    P2 = "2"
+    P2_3 = "2/3"
+    P3 = "3"
+    P4 = "4"
+
+
+class StudyType(StrEnum):
+    INTERVENTIONAL = "interventional"
+    EXPANDED_ACCESS = "expanded-access"
+    OBSERVATIONAL = "observational"
+    REGISTRY = "registry"
+
+
+class Blinding(StrEnum):
+    OPEN_LABEL = "open-label"
+    SINGLE_BLIND = "single-blind"
+    DOUBLE_BLIND = "double-blind"
+
+
+class Control(StrEnum):
+    NONE = "none"
+    PLACEBO = "placebo"
+    ACTIVE = "active"
+    STANDARD_CARE = "standard-care"
+    EXTERNAL = "external"
+
+
+class Verdict(StrEnum):
+    """How far a seed claim holds, best first."""
+
+    VERIFIED = "verified"
+    PARTLY = "partly"
+    UNVERIFIED = "unverified"
+    CONTRADICTED = "contradicted"
+
+
+class ReferenceKind(StrEnum):
+    SEED = "seed"
+    ARTICLE = "article"
+    REGISTRY = "registry"
+    REGULATOR = "regulator"
+    NEWS = "news"
+    WEB = "web"
+    CURATION = "curation"
+
+
+class StatementCategory(StrEnum):
+    MECHANISM = "mechanism"
+    SAFETY_RISK = "safety-risk"
+    MANUFACTURING_CHALLENGE = "manufacturing-challenge"
+    CONTEXT = "context"
+
+
+# --------------------------------------------------------------------------------------------
+# Partial dates
+
+
+_DATE_RE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+
+
+def date_problem(text: str) -> str | None:
+    """Why ``text`` is not a valid partial date, or None when it is one."""
+    import calendar
+
+    m = _DATE_RE.fullmatch(text)
+    if m is None:
+        return f"expected a date YYYY, YYYY-MM or YYYY-MM-DD, got {text!r}"
+    year = int(m.group(1))
+    if not 1900 <= year <= 2100:
+        return f"year {year} is out of range 1900-2100 in {text!r}"
+    if m.group(2) is not None:
+        month = int(m.group(2))
+        if not 1 <= month <= 12:
+            return f"month {month} does not exist in {text!r}"
+        if m.group(3) is not None:
+            day = int(m.group(3))
+            last = calendar.monthrange(year, month)[1]
+            if not 1 <= day <= last:
+                return f"day {day} does not exist in {text!r} (that month has {last} days)"
+    return None
+
+
+def timepoint_days(timepoint: str | None) -> int | None:
+    """A timepoint such as ``week 4`` in days (28), so like can be pooled with like."""
+    if timepoint is None:
+        return None
+    unit, _, num = timepoint.partition(" ")
+    factor = {"day": 1, "week": 7, "month": 30, "year": 365}[unit]
+    return int(num) * factor
+
+
+# --------------------------------------------------------------------------------------------
+# A problem found by a record's own consistency checks: (relative path, message)
+Check = tuple[str, str]
+
+
+# --------------------------------------------------------------------------------------------
+# Sources
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Level:
+    """One step of the ordinal scale, lowest first in the file."""
+
+    id: str = _req(pattern=SLUG_PATTERN, doc="level id, e.g. 'high'")
+    name: str = _req(doc="English label")
+    name_zh: str = _req(doc="Chinese label")
+    aliases: tuple[str, ...] = _f((), doc="other wordings of the level (e.g. 极强, 中等)")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Trait:
+    id: str = _req(pattern=SLUG_PATTERN, doc="trait id, e.g. 'immunogenicity'")
+    name: str = _req(doc="English name")
+    name_zh: str = _req(doc="Chinese name as in the seed's table")
+    kind: TraitKind = _req(doc="'ordinal' (ranked on the scale) or 'text'")
+    description: str | None = _f(doc="what a higher level means")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TraitValue:
+    level: str | None = _f(ref="levels", doc="level on the ordinal scale; null when not on it")
+    text: str | None = _f(doc="English wording")
+    text_zh: str | None = _f(doc="the seed's original wording")
+    indications: tuple[str, ...] = _f((), ref="indications", doc="indications the text names")
+    refs: tuple[str, ...] = _f((), ref="references")
+
+    def checks(self) -> Iterator[Check]:
+        if self.level is None and self.text is None and self.text_zh is None:
+            yield "", "a trait value needs a level, a text or a text_zh"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    id: str = _req(pattern=ID_PATTERN, doc="short id, e.g. 'uc'")
+    abbreviation: str | None = _f(doc="abbreviation, e.g. 'UC-MSCs'")
+    name: str = _req(doc="English name")
+    name_zh: str = _req(doc="Chinese name")
+    aliases: tuple[str, ...] = _f((), doc="other names in any language")
+    category: SourceClass = _req(doc="msc, msc-progenitor or non-msc")
+    parent: str | None = _f(ref="sources", doc="broader source this one belongs to")
+    description: str | None = _f(doc="English prose")
+    description_zh: str | None = _f(doc="the seed's prose")
+    traits: Mapping[str, TraitValue] = field(
+        default_factory=dict, metadata=meta(ref="traits", doc="trait id -> value")
+    )
+    refs: tuple[str, ...] = _f((), ref="references")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourcesFile:
+    levels: tuple[Level, ...] = _req(doc="the ordinal scale, lowest first")
+    traits: tuple[Trait, ...] = _req(doc="the traits compared, in display order")
+    sources: tuple[Source, ...] = _req()
+
+
+# --------------------------------------------------------------------------------------------
+# Indications
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Indication:
+    id: str = _req(pattern=ID_PATTERN)
+    name: str = _req()
+    name_zh: str = _req()
+    aliases: tuple[str, ...] = _f(())
+    system: OrganSystem = _req(doc="organ-system category")
+    parent: str | None = _f(ref="indications", doc="broader indication")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IndicationsFile:
+    indications: tuple[Indication, ...] = _req()
+
+
+# --------------------------------------------------------------------------------------------
+# References
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reference:
+    id: str = _req(pattern=ID_PATTERN)
+    kind: ReferenceKind = _req()
+    title: str | None = _f()
+    authors: str | None = _f()
+    journal: str | None = _f()
+    year: int | None = _f(min=1900, max=2100)
+    volume: str | None = _f()
+    issue: str | None = _f()
+    pages: str | None = _f()
+    doi: str | None = _f(pattern=r"10\.[0-9]{4,9}/\S+")
+    pmid: str | None = _f(pattern=r"[0-9]{1,9}")
+    pmcid: str | None = _f(pattern=r"PMC[0-9]+")
+    registry_id: str | None = _f(pattern=REGISTRY_PATTERN)
+    url: str | None = _f(pattern=r"https?://\S+")
+    publisher: str | None = _f()
+    note: str | None = _f()
+
+    def checks(self) -> Iterator[Check]:
+        if not any((self.title, self.doi, self.pmid, self.pmcid, self.registry_id, self.url)):
+            yield "", "a reference needs at least one of title, doi, pmid, pmcid, registry_id, url"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReferencesFile:
+    references: tuple[Reference, ...] = _req()
+
+
+# --------------------------------------------------------------------------------------------
+# Products and trials
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Approval:
+    agency: str = _req(doc="e.g. 'FDA (CBER)'")
+    region: str = _req(doc="country or region, e.g. 'US', 'EU'")
+    date: str | None = _f(date=True, doc="approval date; partial dates allowed")
+    status: ApprovalStatus = _req()
+    status_date: str | None = _f(date=True, doc="date of the current status (e.g. withdrawal)")
+    trade_name: str | None = _f()
+    indication: str | None = _f(ref="indications")
+    verified: bool = _f(True, doc="false when the curation notes could not confirm it")
+    note: str | None = _f()
+    refs: tuple[str, ...] = _req(ref="references")
+
+    def checks(self) -> Iterator[Check]:
+        if not self.refs:
+            yield "refs", "an approval needs at least one reference"
+        if self.status is ApprovalStatus.WITHDRAWN and self.status_date is None:
+            yield "status_date", "a withdrawn approval needs the date of withdrawal"
+        if self.date and self.status_date and self.status_date < self.date[: len(self.status_date)]:
+            yield "status_date", f"{self.status_date} is before the approval date {self.date}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Milestone:
+    date: str | None = _f(date=True)
+    event: str = _req()
+    event_zh: str | None = _f()
+    verified: bool = _f(True)
+    refs: tuple[str, ...] = _req(ref="references")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Product:
+    id: str = _req(pattern=ID_PATTERN)
+    name: str = _req(doc="English (or international) name")
+    name_zh: str | None = _f()
+    aliases: tuple[str, ...] = _f(())
+    sponsor: str | None = _f()
+    sponsor_zh: str | None = _f()
+    product_type: ProductType = _req()
+    source: str | None = _f(ref="sources", doc="source tissue; null when unknown")
+    origin: Origin | None = _f(doc="allogeneic or autologous; null when unknown")
+    indication: str = _req(ref="indications")
+    approvals: tuple[Approval, ...] = _f(())
+    milestones: tuple[Milestone, ...] = _f(())
+    notes: str | None = _f()
+    refs: tuple[str, ...] = _req(ref="references")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Design:
+    randomized: bool | None = _f()
+    blinding: Blinding | None = _f()
+    control: Control | None = _f(doc="kind of control; 'none' for a single-arm study")
+    control_text: str | None = _f(doc="what the control was")
+    allocation: str | None = _f(pattern=r"[0-9]+(:[0-9]+)+", doc="randomization ratio, e.g. 2:1")
+    centres: int | None = _f(min=1)
+    multicentre: bool | None = _f()
+
+    def checks(self) -> Iterator[Check]:
+        if self.control is Control.NONE and self.randomized:
+            yield "randomized", "a randomized study cannot have control 'none'"
+        if self.allocation and self.randomized is False:
+            yield "allocation", "an allocation ratio needs randomized: true"
+        if self.centres is not None and self.multicentre is not None:
+            if (self.centres > 1) != self.multicentre:
+                yield "multicentre", f"multicentre: {self.multicentre} disagrees with centres: {self.centres}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Arm:
+    id: str = _req(pattern=SLUG_PATTERN)
+    label: str = _req()
+    n: int | None = _f(min=1)
+    n_derived: bool = _f(False, doc="true when n was computed, not reported")
+    intervention: str | None = _f()
+    dose: str | None = _f()
+    route: str | None = _f()
+    schedule: str | None = _f()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArmResult:
+    arm: str = _req(doc="id of one of the trial's arms")
+    events: int | None = _f(min=0)
+    total: int | None = _f(min=1)
+    value: float | None = _f(doc="the reported value")
+    unit: str | None = _f(doc="unit of value, e.g. '%', 'months', 'points'")
+    derived: bool = _f(False, doc="true when events/total were computed from percentages")
+    note: str | None = _f()
+
+    def checks(self) -> Iterator[Check]:
+        too_many = self.events is not None and self.total is not None and self.events > self.total
+        if too_many:
+            yield "events", f"events ({self.events}) exceed total ({self.total})"
+        if (self.events is None) != (self.total is None):
+            yield "total" if self.total is None else "events", "events and total go together"
+        if self.unit == "%" and self.value is not None:
+            if not 0 <= self.value <= 100:
+                yield "value", f"a percentage must be within 0-100, got {self.value:g}"
+            elif self.events is not None and self.total and not too_many:
+                pct = 100 * self.events / self.total
+                if abs(pct - self.value) > 0.5 + 1e-9:
+                    yield (
+                        "value",
+                        f"{self.value:g}% disagrees with {self.events}/{self.total} = {pct:.1f}%",
+                    )
+        if self.value is not None and self.unit is None:
+            yield "unit", "a value needs its unit"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    endpoint: str = _req(pattern=SLUG_PATTERN, doc="endpoint id, e.g. 'overall-response'")
+    endpoint_label: str = _req(doc="the endpoint as the source words it")
+    timepoint: str | None = _f(pattern=TIMEPOINT_PATTERN, doc="e.g. 'day 28', 'week 24'")
+    primary: bool | None = _f()
+    analysis: str | None = _f(doc="e.g. 'ITT', 'mITT', 'per-protocol', 'post hoc'")
+    arms: tuple[ArmResult, ...] = _f(())
+    p_value: str | None = _f(pattern=r"[<>=]?\s?(0(\.[0-9]+)?|1(\.0+)?)", doc="as reported")
+    met: bool | None = _f(doc="whether a primary endpoint was met")
+    result: str | None = _f(doc="the result in words")
+    refs: tuple[str, ...] = _f((), ref="references")
+
+    def checks(self) -> Iterator[Check]:
+        seen: set[str] = set()
+        for i, a in enumerate(self.arms):
+            if a.arm in seen:
+                yield f"arms[{i}].arm", f"arm {a.arm!r} is listed twice"
+            seen.add(a.arm)
+        if not self.arms and self.result is None:
+            yield "", "an outcome needs arms or a result"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Trial:
+    id: str = _req(pattern=ID_PATTERN)
+    title: str = _req(doc="short descriptive title")
+    registry_ids: tuple[str, ...] = _f((), pattern=REGISTRY_PATTERN)
+    product: str | None = _f(ref="products", doc="the product record, when there is one")
+    intervention: str | None = _f(doc="what was given, when there is no product record")
+    product_type: ProductType | None = _f(doc="defaults to the product's")
+    source: str | None = _f(ref="sources", doc="source tissue; null when unknown")
+    origin: Origin | None = _f()
+    indication: str = _req(ref="indications")
+    population: str | None = _f()
+    study_type: StudyType = _f(StudyType.INTERVENTIONAL)
+    phase: Phase | None = _f()
+    phase_label: str | None = _f(doc="the phase as the source words it, e.g. '1b/2a'")
+    design: Design = field(default_factory=Design, metadata=meta())
+    countries: tuple[str, ...] = _f(())
+    period: str | None = _f(doc="when it ran, as reported")
+    n: int | None = _f(min=1, doc="patients treated or randomized (see n_label)")
+    n_label: str | None = _f(doc="what n counts, e.g. 'randomized', 'treated and evaluated'")
+    registry_n: int | None = _f(min=1, doc="enrolment on the registry, when it differs")
+    arms: tuple[Arm, ...] = _f(())
+    outcomes: tuple[Outcome, ...] = _f(())
+    status: str | None = _f(doc="e.g. 'completed', 'no results published'")
+    notes: str | None = _f()
+    refs: tuple[str, ...] = _req(ref="references")
+
+    def checks(self) -> Iterator[Check]:
+        if self.product is None and self.intervention is None:
+            yield "intervention", "a trial needs a product or an intervention"
+        if not self.refs:
+            yield "refs", "a trial needs at least one reference"
+        arm_ids = [a.id for a in self.arms]
+        for i, arm_id in enumerate(arm_ids):
+            if arm_id in arm_ids[:i]:
+                yield f"arms[{i}].id", f"arm id {arm_id!r} is used twice"
+        for i, o in enumerate(self.outcomes):
+            for j, a in enumerate(o.arms):
+                if a.arm not in arm_ids:
+                    known = ", ".join(arm_ids) or "(none declared)"
+                    yield f"outcomes[{i}].arms[{j}].arm", f"unknown arm {a.arm!r}; arms are: {known}"
+                arm = self.arms[arm_ids.index(a.arm)] if a.arm in arm_ids else None
+                if arm and arm.n and a.total and a.total > arm.n:
+                    yield (
+                        f"outcomes[{i}].arms[{j}].total",
+                        f"total ({a.total}) exceeds the arm's n ({arm.n})",
+                    )
+        arm_n = [a.n for a in self.arms]
+        if self.n is not None and arm_n and all(x is not None for x in arm_n):
+            total = sum(x for x in arm_n if x is not None)
+            if total > self.n:
+                yield "arms", f"the arms' n add up to {total}, more than the trial's n ({self.n})"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrialsFile:
+    products: tuple[Product, ...] = _f(())
+    trials: tuple[Trial, ...] = _req()
+
+
+# --------------------------------------------------------------------------------------------
+# Claims and statements
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Claim:
+    id: str = _req(pattern=ID_PATTERN)
+    topic: str = _req()
+    topic_zh: str = _req()
+    seed_text: str = _req(doc="the seed's wording, verbatim")
+    seed_text_en: str = _req(doc="the seed's claim in English")
+    verdict: Verdict = _req()
+    correction: str = _req(doc="what the sources say")
+    correction_zh: str | None = _f()
+    records: tuple[str, ...] = _f((), ref="records", doc="trials or products the claim is about")
+    related: tuple[str, ...] = _f((), ref="records", doc="nearby real records, not the claim's own")
+    indications: tuple[str, ...] = _f((), ref="indications")
+    refs: tuple[str, ...] = _req(ref="references")
+
+    def checks(self) -> Iterator[Check]:
+        if not self.refs:
+            yield "refs", "a claim needs at least one reference"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimsFile:
+    claims: tuple[Claim, ...] = _req()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Statement:
+    id: str = _req(pattern=ID_PATTERN)
+    category: StatementCategory = _req()
+    group: str | None = _f()
+    group_zh: str | None = _f()
+    name: str = _req()
+    name_zh: str = _req()
+    text: str = _req()
+    text_zh: str | None = _f(doc="the seed's wording")
+    verdict: Verdict = _req(doc="'unverified' for the seed's general statements")
+    refs: tuple[str, ...] = _req(ref="references")
+
+    def checks(self) -> Iterator[Check]:
+        if not self.refs:
+            yield "refs", "a statement needs at least one reference"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatementsFile:
+    statements: tuple[Statement, ...] = _req()

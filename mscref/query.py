@@ -1,0 +1,174 @@
+"""Selecting trials and products: one small filter object, resolved against the data set."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from mscref.dataset import Dataset, fold, names_of
+from mscref.errors import UsageError
+from mscref.models import Control, Phase, Product, ProductType, StudyType, Trial
+
+Record = Trial | Product
+
+
+class DesignFilter(StrEnum):
+    RANDOMIZED = "randomized"
+    NON_RANDOMIZED = "non-randomized"
+    SINGLE_ARM = "single-arm"
+    CONTROLLED = "controlled"
+    PLACEBO = "placebo"
+    DOUBLE_BLIND = "double-blind"
+    SINGLE_BLIND = "single-blind"
+    OPEN_LABEL = "open-label"
+    EXPANDED_ACCESS = "expanded-access"
+    REGISTRY = "registry"
+
+
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+_PRODUCT_TYPE_ALIASES = {
+    "ev": "extracellular-vesicles",
+    "evs": "extracellular-vesicles",
+    "exosome": "extracellular-vesicles",
+    "exosomes": "extracellular-vesicles",
+    "vesicles": "extracellular-vesicles",
+    "cell": "cells",
+    "engineered": "engineered-cells",
+    "nonmsc": "non-msc",
+}
+
+
+def parse_phase(text: str) -> Phase:
+    """``3``, ``phase 3``, ``III``, ``2/3``, ``ii-iii`` -> a Phase; anything else is a usage error."""
+    t = text.strip().lower()
+    t = re.sub(r"^phase\s*", "", t)
+    parts = re.split(r"\s*[/-]\s*", t)
+    parts = [_ROMAN.get(p, p) for p in parts]
+    try:
+        return Phase("/".join(parts))
+    except ValueError:
+        choices = ", ".join(p.value for p in Phase)
+        raise UsageError(f"unknown phase {text!r}; phases are: {choices}") from None
+
+
+def parse_product_type(text: str) -> ProductType:
+    t = text.strip().lower()
+    t = _PRODUCT_TYPE_ALIASES.get(t.replace("-", "").replace(" ", ""), t)
+    try:
+        return ProductType(t)
+    except ValueError:
+        choices = ", ".join(p.value for p in ProductType)
+        raise UsageError(f"unknown product type {text!r}; product types are: {choices}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class TrialFilter:
+    """What ``mscref trials`` (and the report) select. Names are resolved against the data."""
+
+    indication: str | None = None
+    source: str | None = None
+    phases: tuple[Phase, ...] = ()
+    product_types: tuple[ProductType, ...] = ()
+    designs: tuple[DesignFilter, ...] = ()
+    country: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    records: tuple[Record, ...]
+    hidden_non_msc: int
+
+
+def listed_records(ds: Dataset) -> list[Record]:
+    """Trials, plus products that have no trial record of their own, in indication order."""
+    with_trials = {t.product for t in ds.trials if t.product}
+    records: list[Record] = [*ds.trials, *(p for p in ds.products if p.id not in with_trials)]
+    order = {ind.id: i for i, ind in enumerate(ds.indications)}
+    return sorted(records, key=lambda r: order.get(r.indication, len(order)))
+
+
+def select(ds: Dataset, flt: TrialFilter) -> Selection:
+    indications = ds.indication_family(ds.resolve_indication(flt.indication).id) if flt.indication else None
+    sources = ds.source_family(ds.resolve_source(flt.source).id) if flt.source else None
+    wants_non_msc = ProductType.NON_MSC in flt.product_types
+    out: list[Record] = []
+    hidden = 0
+    for rec in listed_records(ds):
+        if indications is not None and rec.indication not in indications:
+            continue
+        if sources is not None and _source(ds, rec) not in sources:
+            continue
+        if flt.phases and (not isinstance(rec, Trial) or rec.phase not in flt.phases):
+            continue
+        if flt.product_types and _product_type(ds, rec) not in flt.product_types:
+            continue
+        if flt.designs and not all(_design_matches(rec, d) for d in flt.designs):
+            continue
+        if flt.country and not _country_matches(rec, flt.country):
+            continue
+        if flt.text and fold(flt.text) not in fold(searchable_text(ds, rec)):
+            continue
+        if not wants_non_msc and not ds.is_msc(rec):
+            hidden += 1
+            continue
+        out.append(rec)
+    return Selection(tuple(out), hidden)
+
+
+def _source(ds: Dataset, rec: Record) -> str | None:
+    return rec.source if isinstance(rec, Product) else ds.source_of(rec)
+
+
+def _product_type(ds: Dataset, rec: Record) -> ProductType:
+    return rec.product_type if isinstance(rec, Product) else ds.product_type_of(rec)
+
+
+def _design_matches(rec: Record, want: DesignFilter) -> bool:
+    if not isinstance(rec, Trial):
+        return False
+    d = rec.design
+    match want:
+        case DesignFilter.RANDOMIZED:
+            return d.randomized is True
+        case DesignFilter.NON_RANDOMIZED:
+            return d.randomized is False
+        case DesignFilter.SINGLE_ARM:
+            return d.control is Control.NONE
+        case DesignFilter.CONTROLLED:
+            return d.control is not None and d.control is not Control.NONE
+        case DesignFilter.PLACEBO:
+            return d.control is Control.PLACEBO
+        case DesignFilter.EXPANDED_ACCESS:
+            return rec.study_type is StudyType.EXPANDED_ACCESS
+        case DesignFilter.REGISTRY:
+            return rec.study_type is StudyType.REGISTRY
+        case _:
+            return d.blinding is not None and d.blinding.value == want.value
+
+
+def _country_matches(rec: Record, country: str) -> bool:
+    want = fold(country)
+    places = rec.countries if isinstance(rec, Trial) else tuple(a.region for a in rec.approvals)
+    return any(want == fold(p) for p in places)
+
+
+def searchable_text(ds: Dataset, rec: Record) -> str:
+    """All the words a free-text search looks through for one record."""
+    parts: list[str] = [rec.id]
+    ind = ds.indication(rec.indication)
+    parts += names_of(ind)
+    product = rec if isinstance(rec, Product) else ds.product_of(rec)
+    if product is not None:
+        parts += names_of(product)
+        parts += [product.sponsor or "", product.sponsor_zh or "", product.notes or ""]
+    src_id = _source(ds, rec)
+    if src_id:
+        parts += names_of(ds.source(src_id))
+    if isinstance(rec, Trial):
+        parts += [rec.title, rec.intervention or "", rec.population or "", rec.notes or ""]
+        parts += list(rec.registry_ids) + list(rec.countries)
+        for o in rec.outcomes:
+            parts += [o.endpoint, o.endpoint_label, o.result or ""]
+    return " ".join(parts)

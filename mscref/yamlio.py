@@ -1,0 +1,283 @@
+"""Strict, safe YAML reading that keeps line numbers.
+
+PyYAML's own loaders lose line numbers, silently keep the last of two duplicate keys, read
+``no`` as ``False`` and ``2024-12-18`` as a date, and expand aliases without bound. This module
+composes the YAML node tree (with the C parser when available) and converts it itself:
+
+- only plain data: mappings, sequences, strings, decimal integers and floats, ``true``/``false``
+  and ``null`` (YAML 1.2 core-schema style); any other tag is an error;
+- a duplicate key is an error, not a silent overwrite;
+- alias expansion is bounded and recursive aliases are refused;
+- every mapping and sequence remembers the line of each of its keys and items.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mscref.errors import Problem
+
+#: Files larger than this are refused before parsing (a data file of 100,000 trials is ~55 MB).
+MAX_FILE_BYTES = 96 * 1024 * 1024
+#: How many nodes aliases may add on top of the document's own nodes.
+MAX_ALIAS_EXPANSION = 10_000
+#: How deep mappings and sequences may nest.
+MAX_DEPTH = 64
+
+_TAG = "tag:yaml.org,2002:"
+_NULL_RE = re.compile(r"~|null|Null|NULL|")
+_BOOL_RE = re.compile(r"true|True|TRUE|false|False|FALSE")
+_INT_RE = re.compile(r"[-+]?[0-9]+")
+_FLOAT_RE = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
+def _strict_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
+    table: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
+    rules = [
+        (_TAG + "null", _NULL_RE, ["~", "n", "N", ""]),
+        (_TAG + "bool", _BOOL_RE, list("tTfF")),
+        (_TAG + "int", _INT_RE, list("-+0123456789")),
+        (_TAG + "float", _FLOAT_RE, list("-+.0123456789")),
+    ]
+    for tag, regexp, first in rules:
+        for ch in first:
+            table.setdefault(ch if ch else None, []).append((tag, regexp))
+    return table
+
+
+def _loader_class() -> type:
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    # fullmatch semantics: PyYAML uses regexp.match, so anchor each pattern at the end.
+    resolvers = {
+        k: [(tag, re.compile(rx.pattern + r"\Z")) for tag, rx in v]
+        for k, v in _strict_resolvers().items()
+    }
+    return type("StrictLoader", (base,), {"yaml_implicit_resolvers": resolvers})
+
+
+_Loader = _loader_class()
+
+
+class YMap(dict[str, Any]):
+    """A mapping that remembers where it, its keys and its values stand (1-based lines)."""
+
+    __slots__ = ("line", "key_lines", "value_lines")
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
+        self.key_lines: dict[str, int] = {}
+        self.value_lines: dict[str, int] = {}
+
+
+class YSeq(list[Any]):
+    """A sequence that remembers where it and each of its items stand (1-based lines)."""
+
+    __slots__ = ("line", "item_lines")
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
+        self.item_lines: list[int] = []
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A parsed file: its root value, or the problems that kept it from parsing."""
+
+    path: str
+    root: Any
+    problems: tuple[Problem, ...]
+
+
+class _Converter:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+        self.budget = MAX_ALIAS_EXPANSION
+        self.seen: set[int] = set()
+        self.stack: set[int] = set()
+        self.bombed = False
+
+    def fail(self, line: int, where: str, message: str) -> None:
+        self.problems.append(Problem(self.path, line, where, message))
+
+    def convert(self, node: yaml.Node, where: str, depth: int) -> Any:
+        line = node.start_mark.line + 1
+        key = id(node)
+        if key in self.stack:
+            self.fail(line, where, "a recursive alias refers to itself")
+            return None
+        if key in self.seen:
+            # An alias: the same node again. Every expanded node costs from the budget.
+            self.budget -= 1
+            if self.budget < 0:
+                if not self.bombed:
+                    self.fail(
+                        line,
+                        where,
+                        f"aliases expand to more than {MAX_ALIAS_EXPANSION} extra nodes "
+                        "(an alias bomb?); write the data out instead",
+                    )
+                    self.bombed = True
+                return None
+        self.seen.add(key)
+        if depth > MAX_DEPTH:
+            self.fail(line, where, f"nesting deeper than {MAX_DEPTH} levels")
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, where, line)
+        self.stack.add(key)
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self.mapping(node, where, line, depth)
+            if isinstance(node, yaml.SequenceNode):
+                return self.sequence(node, where, line, depth)
+        finally:
+            self.stack.discard(key)
+        raise AssertionError(f"unknown node type {type(node).__name__}")  # pragma: no cover
+
+    def scalar(self, node: yaml.ScalarNode, where: str, line: int) -> Any:
+        tag, value = node.tag, node.value
+        if tag == _TAG + "str":
+            return value
+        if tag == _TAG + "null" and _NULL_RE.fullmatch(value):
+            return None
+        if tag == _TAG + "bool" and _BOOL_RE.fullmatch(value):
+            return value.lower() == "true"
+        if tag == _TAG + "int" and _INT_RE.fullmatch(value):
+            return int(value)
+        if tag == _TAG + "float" and _FLOAT_RE.fullmatch(value):
+            return float(value)
+        self.fail(line, where, f"unsupported YAML tag {_short_tag(tag)} on {value!r}")
+        return None
+
+    def mapping(self, node: yaml.MappingNode, where: str, line: int, depth: int) -> YMap | None:
+        if node.tag != _TAG + "map":
+            self.fail(line, where, f"unsupported YAML tag {_short_tag(node.tag)} on a mapping")
+            return None
+        out = YMap(line)
+        for knode, vnode in node.value:
+            kline = knode.start_mark.line + 1
+            if not isinstance(knode, yaml.ScalarNode) or knode.tag != _TAG + "str":
+                shown = knode.value if isinstance(knode, yaml.ScalarNode) else "a collection"
+                self.fail(kline, where, f"keys must be plain text, got {shown!r}")
+                continue
+            k = knode.value
+            child = f"{where}.{k}" if where else k
+            if k in out.key_lines:
+                self.fail(
+                    kline,
+                    child,
+                    f"duplicate key {k!r} (first at line {out.key_lines[k]}); "
+                    "YAML would silently keep only the last one",
+                )
+                continue
+            out.key_lines[k] = kline
+            out.value_lines[k] = vnode.start_mark.line + 1
+            out[k] = self.convert(vnode, child, depth + 1)
+        return out
+
+    def sequence(self, node: yaml.SequenceNode, where: str, line: int, depth: int) -> YSeq | None:
+        if node.tag != _TAG + "seq":
+            self.fail(line, where, f"unsupported YAML tag {_short_tag(node.tag)} on a list")
+            return None
+        out = YSeq(line)
+        for i, item in enumerate(node.value):
+            out.item_lines.append(item.start_mark.line + 1)
+            out.append(self.convert(item, f"{where}[{i}]", depth + 1))
+        return out
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
+
+
+def _yaml_error_problem(path: str, source: str, exc: yaml.YAMLError) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    text = f"{context}, {problem}" if context else problem
+    if mark is not None:
+        text += f" (column {mark.column + 1})"
+        lines = source.splitlines()
+        if line is not None and line <= len(lines) and "\t" in lines[line - 1]:
+            text += "; YAML does not allow tabs for indentation, use spaces"
+    return Problem(path, line, "", f"YAML syntax error: {text}")
+
+
+def decode(path: str, data: bytes) -> tuple[str | None, Problem | None]:
+    """The file's text, or the problem that keeps it from being read as UTF-8 YAML."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return None, Problem(
+            path, 1, "", "the file starts with a byte-order mark (BOM); save it as UTF-8 without BOM"
+        )
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, Problem(
+            path,
+            line,
+            "",
+            f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}; save the file as UTF-8",
+        )
+
+
+def parse_text(path: str, text: str) -> Document:
+    """Parse YAML text into YMap/YSeq/scalars, collecting every problem found."""
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return Document(path, None, (Problem(path, line, "", "the file contains a NUL byte"),))
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.YAMLError as exc:
+        return Document(path, None, (_yaml_error_problem(path, text, exc),))
+    except RecursionError:
+        return Document(path, None, (Problem(path, None, "", "the YAML nests too deeply"),))
+    finally:
+        loader.dispose()
+    if node is None:
+        return Document(path, None, (Problem(path, 1, "", "the file is empty"),))
+    conv = _Converter(path)
+    root = conv.convert(node, "", 0)
+    return Document(path, root, tuple(conv.problems))
+
+
+def read_file(path: Path, shown: str | None = None) -> Document:
+    """Read and parse one YAML file; problems (missing, too large, not UTF-8 …) are data."""
+    name = shown or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return Document(
+                name,
+                None,
+                (
+                    Problem(
+                        name,
+                        None,
+                        "",
+                        f"the file is {size / 1048576:.0f} MiB, more than the "
+                        f"{MAX_FILE_BYTES // 1048576} MiB mscref reads",
+                    ),
+                ),
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return Document(name, None, (Problem(name, None, "", "no such file"),))
+    except IsADirectoryError:
+        return Document(name, None, (Problem(name, None, "", "is a directory, not a file"),))
+    except PermissionError:
+        return Document(name, None, (Problem(name, None, "", "permission denied"),))
+    text, problem = decode(name, data)
+    if problem is not None or text is None:
+        return Document(name, None, (problem,) if problem else ())
+    return parse_text(name, text)
