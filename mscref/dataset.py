@@ -138,11 +138,9 @@ class Dataset:
         return tuple(c for c in self.claims if record_id in c.records)
 
     def verdict_of(self, record: Trial | Product) -> Verdict | None:
-        """The weakest verdict of the seed claims about a record (or its product); None if none."""
-        ids = {record.id}
-        if isinstance(record, Trial) and record.product:
-            ids.add(record.product)
-        verdicts = [c.verdict for c in self.claims if ids & set(c.records)]
+        """The weakest verdict of the seed claims about this very record; None when the seed
+        says nothing about it (a claim about a product is not a claim about its every trial)."""
+        verdicts = [c.verdict for c in self.claims_about(record.id)]
         return max(verdicts, key=_VERDICT_ORDER.index) if verdicts else None
 
     def record(self, record_id: str) -> Trial | Product | Source:

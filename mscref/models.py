@@ -323,8 +323,13 @@ class Reference:
     note: str | None = _f()
 
     def checks(self) -> Iterator[Check]:
-        if not any((self.title, self.doi, self.pmid, self.pmcid, self.registry_id, self.url)):
-            yield "", "a reference needs at least one of title, doi, pmid, pmcid, registry_id, url"
+        if not any((self.title, self.doi, self.pmid, self.pmcid, self.registry_id, self.url)) and not (
+            self.authors and self.year
+        ):
+            yield "", (
+                "a reference needs at least one of title, doi, pmid, pmcid, registry_id, url "
+                "(or authors with year)"
+            )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

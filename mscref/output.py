@@ -70,6 +70,7 @@ class Document:
 # Markdown
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
+_BLOCK_START = re.compile(r"^([0-9]*)([-+=>.)])")
 
 
 def md_escape(text: str) -> str:
@@ -77,7 +78,10 @@ def md_escape(text: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "<br>".join(part.strip() for part in text.split("\n"))
+    text = "<br>".join(part.strip() for part in text.split("\n"))
+    # Text that starts a line must not start a list, quote or heading either.
+    text = _BLOCK_START.sub(r"\1\\\2", text, count=1)
+    return text
 
 
 def table_markdown(table: Table) -> str:

@@ -144,11 +144,15 @@ def source_label(ds: Dataset, source_id: str | None, lang: Lang) -> str:
 
 
 def product_label(ds: Dataset, rec: Record, lang: Lang) -> str:
+    """The product's name with its trade names (``Remestemcel-L (Ryoncil, Prochymal)``)."""
     product = rec if isinstance(rec, Product) else ds.product_of(rec)
-    if product is not None:
-        return name_in(product, lang)
-    assert isinstance(rec, Trial)
-    return rec.intervention or rec.title
+    if product is None:
+        assert isinstance(rec, Trial)
+        return rec.intervention or rec.title
+    name = name_in(product, lang)
+    trade = [t for t in dict.fromkeys(a.trade_name for a in product.approvals if a.trade_name)
+             if t and t not in name]
+    return f"{name} ({', '.join(trade)})" if trade else name
 
 
 def reference_text(ref: Reference) -> str:
@@ -337,8 +341,7 @@ def record_json(ds: Dataset, rec: Record) -> dict[str, Any]:
         "indication": rec.indication,
         "approvals": [_approval_json(a) for a in ds.approvals_of(rec)],
         "verdict": verdict.value if verdict else None,
-        "claims": [c.id for c in ds.claims_about(rec.id)]
-        + ([c.id for c in ds.claims_about(product.id)] if product and product is not rec else []),
+        "claims": [c.id for c in ds.claims_about(rec.id)],
         "refs": list(rec.refs),
     }
     if isinstance(rec, Product):
@@ -492,8 +495,6 @@ def show_document(ds: Dataset, rec: Trial | Product | Source, lang: Lang) -> Doc
         )))
         refs += [r for a in approvals for r in a.refs]
     claims = ds.claims_about(rec.id)
-    if product is not None and product is not rec:
-        claims += ds.claims_about(product.id)
     if claims:
         blocks.append(Heading(label("claims", lang)))
         for c in claims:

@@ -1,0 +1,73 @@
+"""Markdown and CSV output stay well-formed whatever text the data holds."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from hypothesis import given
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from mscref.output import Table, md_escape, table_csv, table_markdown
+
+_md = MarkdownIt("commonmark").enable("table")
+
+
+def parsed_cells(markdown: str) -> list[list[str]]:
+    """The text of each table row's cells as a GFM parser reads them."""
+    tokens = _md.parse(markdown)
+    rows: list[list[str]] = []
+    for i, tok in enumerate(tokens):
+        if tok.type == "tr_open":
+            rows.append([])
+        elif tok.type == "inline" and i > 0 and tokens[i - 1].type in ("th_open", "td_open"):
+            rows[-1].append(tok.content)
+    return rows
+
+
+def rendered_html(markdown: str) -> str:
+    return _md.render(markdown)
+
+
+def test_pipe_backtick_and_html_stay_inside_their_cell() -> None:
+    table = Table(("a", "b"), (("x | y `z` <script>alert(1)</script>", "line1\nline2"),))
+    md = table_markdown(table)
+    rows = parsed_cells(md)
+    assert len(rows) == 2
+    assert all(len(r) == 2 for r in rows)
+    html = rendered_html(md)
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert "<br>" in html or "<br />" in html
+
+
+def test_csv_defuses_formulas_but_keeps_numbers() -> None:
+    out = table_csv(Table(("a", "b"), (("=SUM(A1)", "-3"),)))
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[1] == ["'=SUM(A1)", "-3"]
+
+
+cell_text = st.lists(
+    st.sampled_from(list("ab |`*_[]<>&\\\n#!~-") + ["移植物", "\u202e", "<b>", "</td>", "é", "&amp;"]),
+    max_size=12,
+).map("".join)
+
+
+@given(st.lists(st.tuples(cell_text, cell_text, cell_text), min_size=1, max_size=5))
+def test_any_text_keeps_the_table_shape(rows: list[tuple[str, str, str]]) -> None:
+    md = table_markdown(Table(("one", "two", "three"), tuple(rows)))
+    parsed = parsed_cells(md)
+    assert len(parsed) == len(rows) + 1
+    assert all(len(r) == 3 for r in parsed)
+    html = rendered_html(md)
+    assert "<b>" not in html
+    assert html.count("<td>") == 3 * len(rows)
+
+
+@given(cell_text)
+def test_escaped_text_makes_no_element(text: str) -> None:
+    html = rendered_html(md_escape(text))
+    # The only elements allowed are the paragraph and line breaks mscref adds itself.
+    stripped = html.replace("<p>", "").replace("</p>", "").replace("<br>", "").replace("<br />", "")
+    assert "<" not in stripped.replace("&lt;", "")
