@@ -71,6 +71,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "non_randomized": ("non-randomized", "非随机"),
     "single_arm": ("single-arm", "单臂"),
     "controlled": ("controlled", "对照"),
+    "uncontrolled": ("uncontrolled", "无对照"),
     "derived_note": (
         "* counts derived from reported percentages and arm sizes",
         "* 例数由报告的百分比和组别人数推算",

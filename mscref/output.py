@@ -73,14 +73,18 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
 _BLOCK_START = re.compile(r"^([0-9]*)([-+=>.)])")
 
 
-def md_escape(text: str) -> str:
-    """Inline markdown text: HTML and markdown markup neutralised, newlines as <br>."""
+def md_escape(text: str, block: bool = False) -> str:
+    """Markdown text with HTML and markdown markup neutralised and newlines as <br>.
+
+    ``block`` is for text that starts a line (a paragraph, a list item), where a leading
+    ``-``, ``+``, ``=`` or ``1.`` would otherwise start a list or a heading.
+    """
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = "<br>".join(part.strip() for part in text.split("\n"))
-    # Text that starts a line must not start a list, quote or heading either.
-    text = _BLOCK_START.sub(r"\1\\\2", text, count=1)
+    if block:
+        text = _BLOCK_START.sub(r"\1\\\2", text, count=1)
     return text
 
 
@@ -104,13 +108,13 @@ def document_markdown(doc: Document) -> str:
         if isinstance(block, Heading):
             parts.append(f"{'#' * max(2, min(block.level, 6))} {md_escape(block.text)}\n")
         elif isinstance(block, Paragraph):
-            parts.append(md_escape(block.text) + "\n")
+            parts.append(md_escape(block.text, block=True) + "\n")
         elif isinstance(block, Fields):
             lines = [f"- **{md_escape(k)}:** {md_escape(v)}" for k, v in block.pairs if v]
             parts.append("\n".join(lines) + "\n")
         elif isinstance(block, Bullets):
             lines = [
-                f"{i}. {md_escape(item)}" if block.numbered else f"- {md_escape(item)}"
+                f"{i}. {md_escape(item, block=True)}" if block.numbered else f"- {md_escape(item, block=True)}"
                 for i, item in enumerate(block.items, start=1)
             ]
             parts.append("\n".join(lines) + "\n")

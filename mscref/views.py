@@ -59,14 +59,15 @@ def endpoint_text(outcome: Outcome, lang: Lang) -> str:
 
 
 def _num(x: float) -> str:
-    return f"{x:.1f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
+    """A number as reported: 70.4, -2.33, 60 (no trailing .0)."""
+    return f"{x:g}"
 
 
 def arm_result_text(ar: ArmResult) -> str:
     """``38/54 (70.4%)``, ``24/40* (60%)`` for derived counts, or the value with its unit."""
     if ar.events is not None and ar.total is not None:
         star = "*" if ar.derived else ""
-        pct = _num(round(100 * ar.events / ar.total, 1))
+        pct = _num(round(100 * ar.events / ar.total, 1))  # computed: one decimal
         return f"{ar.events}/{ar.total}{star} ({pct}%)"
     if ar.value is not None:
         unit = ar.unit or ""
@@ -110,7 +111,7 @@ def design_text(trial: Trial, lang: Lang) -> str:
     if d.randomized is True:
         parts.append(label("randomized", lang))
     elif d.control is Control.NONE:
-        parts.append(label("single_arm", lang))
+        parts.append(label("single_arm" if len(trial.arms) <= 1 else "uncontrolled", lang))
     elif d.randomized is False:
         parts.append(label("non_randomized", lang))
     if d.blinding is not None:
@@ -159,7 +160,7 @@ def reference_text(ref: Reference) -> str:
     """A reference written out in full, one line."""
     bits: list[str] = []
     if ref.authors:
-        bits.append(ref.authors + ".")
+        bits.append(ref.authors.rstrip(".") + ".")
     if ref.title:
         bits.append(ref.title.rstrip(".") + ".")
     venue = " ".join(x for x in (ref.journal, str(ref.year) if ref.year else None) if x)
@@ -534,7 +535,7 @@ def _design_full(trial: Trial, lang: Lang) -> str:
     extra = [x for x in (
         d.control_text,
         f"{d.allocation}" if d.allocation else None,
-        f"{d.centres} centres" if d.centres else None,
+        (f"{d.centres} centres" if d.centres > 1 else "single centre") if d.centres else None,
         "multicentre" if d.multicentre and not d.centres else None,
     ) if x]
     return text + (f" ({'; '.join(extra)})" if extra else "")
