@@ -183,8 +183,10 @@ def validate(data_dir: DataDirOption = None) -> None:
 def compare(
     sources: Annotated[
         list[str] | None,
-        typer.Argument(help="Sources by id, abbreviation or alias (uc, AD-MSCs, 骨髓 …); all when none.",
-                       show_default=False),
+        typer.Argument(
+            help="Sources by id, abbreviation or alias (uc, AD-MSCs, 骨髓 …); all when none.",
+            show_default=False,
+        ),
     ] = None,
     fmt: FormatOption = Format.TABLE,
     lang: LangOption = Lang.EN,
@@ -197,22 +199,34 @@ def compare(
     ds = _load(data_dir)
     chosen = [ds.resolve_source(name) for name in sources] if sources else list(ds.sources)
     chosen = list({s.id: s for s in chosen}.values())
-    print_table(compare_table(ds, chosen, lang), fmt, compare_json(ds, chosen) if fmt is Format.JSON else None)
+    print_table(
+        compare_table(ds, chosen, lang), fmt, compare_json(ds, chosen) if fmt is Format.JSON else None
+    )
 
 
 @app.command()
 @handles_errors
 def trials(
-    indication: Annotated[str | None, typer.Option(help="Indication by id or alias (gvhd, 移植物抗宿主病 …).")] = None,
+    indication: Annotated[
+        str | None, typer.Option(help="Indication by id or alias (gvhd, 移植物抗宿主病 …).")
+    ] = None,
     source: Annotated[str | None, typer.Option(help="Source tissue by id or alias (uc, 脐带 …).")] = None,
     phase: Annotated[list[str] | None, typer.Option(help="Phase: 1, 1/2, 2, 2/3, 3, 4 (repeatable).")] = None,
     product_type: Annotated[
         list[str] | None,
-        typer.Option("--product-type", help="cells, extracellular-vesicles, engineered-cells, non-msc (repeatable)."),
+        typer.Option(
+            "--product-type", help="cells, extracellular-vesicles, engineered-cells, non-msc (repeatable)."
+        ),
     ] = None,
-    design: Annotated[list[DesignFilter] | None, typer.Option(help="Design feature (repeatable; all must hold).")] = None,
-    country: Annotated[str | None, typer.Option(help="Country (trials) or region of approval (products).")] = None,
-    text: Annotated[str | None, typer.Option("--text", help="Free text searched in names, titles, notes.")] = None,
+    design: Annotated[
+        list[DesignFilter] | None, typer.Option(help="Design feature (repeatable; all must hold).")
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option(help="Country (trials) or region of approval (products).")
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help="Free text searched in names, titles, notes.")
+    ] = None,
     fmt: FormatOption = Format.TABLE,
     lang: LangOption = Lang.EN,
     data_dir: DataDirOption = None,

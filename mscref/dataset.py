@@ -153,7 +153,7 @@ class Dataset:
         for src in self.sources:
             if folded in {fold(n) for n in names_of(src)}:
                 return src
-        ids = [r.id for r in (*self.trials, *self.products, *self.sources)]
+        ids = [t.id for t in self.trials] + [p.id for p in self.products] + [s.id for s in self.sources]
         raise NotFoundError(f"no trial, product or source {record_id!r}{did_you_mean(record_id, ids)}")
 
     def refs_in_order(self, ids: Iterable[str]) -> list[Reference]:

@@ -85,7 +85,9 @@ def load_dataset(directory: Path | str | None = None) -> Dataset:
         shown = shown_path(path)
         if not path.exists():
             if required:
-                problems.append(Problem(shown, None, "", f"missing data file (a data directory needs {_required()})"))
+                problems.append(
+                    Problem(shown, None, "", f"missing data file (a data directory needs {_required()})")
+                )
             continue
         doc = read_file(path, shown)
         problems.extend(doc.problems)
@@ -103,8 +105,12 @@ def load_dataset(directory: Path | str | None = None) -> Dataset:
         if entry.endswith((".yaml", ".yml")) and entry not in FILES:
             hint = did_you_mean(entry, FILES)
             problems.append(
-                Problem(shown_path(directory / entry), None, "", f"not a data file mscref knows{hint}; "
-                        f"data files are: {', '.join(FILES)}")
+                Problem(
+                    shown_path(directory / entry),
+                    None,
+                    "",
+                    f"not a data file mscref knows{hint}; data files are: {', '.join(FILES)}",
+                )
             )
 
     located = _locate(roots)
@@ -192,8 +198,12 @@ def _check_ids(located: dict[str, list[_Located]]) -> list[Problem]:
             if key in first:
                 prev = first[key]
                 problems.append(
-                    Problem(loc.file, loc.line, loc.path,
-                            f"duplicate id {loc.record['id']!r} (already used at {prev.file}:{prev.line})")
+                    Problem(
+                        loc.file,
+                        loc.line,
+                        loc.path,
+                        f"duplicate id {loc.record['id']!r} (already used at {prev.file}:{prev.line})",
+                    )
                 )
             else:
                 first[key] = loc
@@ -207,7 +217,9 @@ def _check_refs(refs: list[PendingRef], located: dict[str, list[_Located]]) -> l
     for ref in refs:
         known = ids.get(ref.collection, set())
         if ref.value not in known:
-            what = {"records": "trial or product", "references": "reference"}.get(ref.collection, ref.collection.rstrip("s"))
+            what = {"records": "trial or product", "references": "reference"}.get(
+                ref.collection, ref.collection.rstrip("s")
+            )
             hint = did_you_mean(ref.value, known)
             problems.append(Problem(ref.file, ref.line, ref.path, f"unknown {what} {ref.value!r}{hint}"))
     return problems
@@ -227,15 +239,22 @@ def _check_semantics(ds: Dataset, located: dict[str, list[_Located]]) -> list[Pr
         path = loc.path[: -len(".id")] + (f".{field}" if field else "")
         problems.append(Problem(loc.file, line, path, message))
 
-    for collection, records in (("sources", ds.sources), ("indications", ds.indications),
-                                ("products", ds.products)):
+    for collection, records in (
+        ("sources", ds.sources),
+        ("indications", ds.indications),
+        ("products", ds.products),
+    ):
         owner: dict[str, str] = {}
         for rec in records:
             for name in names_of(rec):
                 key = fold(name)
                 if key in owner and owner[key] != rec.id:
-                    at(collection, rec.id, "aliases",
-                       f"the name {name!r} also names {owner[key]!r}; names must be unambiguous")
+                    at(
+                        collection,
+                        rec.id,
+                        "aliases",
+                        f"the name {name!r} also names {owner[key]!r}; names must be unambiguous",
+                    )
                 owner.setdefault(key, rec.id)
         by_id = {r.id: r for r in records}
         for rec in records:
@@ -245,36 +264,54 @@ def _check_semantics(ds: Dataset, located: dict[str, list[_Located]]) -> list[Pr
                     at(collection, rec.id, "parent", f"parent chain of {rec.id!r} loops back to {cur!r}")
                     break
                 seen.add(cur)
-                cur = by_id[cur].parent
+                cur = getattr(by_id[cur], "parent", None)
 
     for src in ds.sources:
         for trait_id, value in src.traits.items():
             trait = next((t for t in ds.traits if t.id == trait_id), None)
             if trait is not None and trait.kind is TraitKind.TEXT and value.level is not None:
-                at("sources", src.id, "traits",
-                   f"traits.{trait_id}: {trait_id!r} is a text trait; it takes no level")
+                at(
+                    "sources",
+                    src.id,
+                    "traits",
+                    f"traits.{trait_id}: {trait_id!r} is a text trait; it takes no level",
+                )
 
     sources = {s.id: s for s in ds.sources}
     for product in ds.products:
         _check_source_class(at, "products", product.id, product.product_type, product.source, sources)
     for trial in ds.trials:
-        product = ds.product_of(trial)
-        if trial.product_type is None and product is None:
+        made_by = ds.product_of(trial)
+        if trial.product_type is None and made_by is None:
             at("trials", trial.id, "product_type", "a trial without a product needs a product_type")
             continue
-        if product is not None:
-            if trial.source and product.source and trial.source != product.source:
-                at("trials", trial.id, "source",
-                   f"source {trial.source!r} differs from its product's source {product.source!r}")
-            if trial.origin and product.origin and trial.origin != product.origin:
-                at("trials", trial.id, "origin",
-                   f"origin {trial.origin.value!r} differs from its product's {product.origin.value!r}")
+        if made_by is not None:
+            if trial.source and made_by.source and trial.source != made_by.source:
+                at(
+                    "trials",
+                    trial.id,
+                    "source",
+                    f"source {trial.source!r} differs from its product's source {made_by.source!r}",
+                )
+            if trial.origin and made_by.origin and trial.origin != made_by.origin:
+                at(
+                    "trials",
+                    trial.id,
+                    "origin",
+                    f"origin {trial.origin.value!r} differs from its product's {made_by.origin.value!r}",
+                )
         _check_source_class(at, "trials", trial.id, ds.product_type_of(trial), ds.source_of(trial), sources)
     return problems
 
 
-def _check_source_class(at: Any, collection: str, record_id: str, kind: ProductType,
-                        source_id: str | None, sources: dict[str, Any]) -> None:
+def _check_source_class(
+    at: Any,
+    collection: str,
+    record_id: str,
+    kind: ProductType,
+    source_id: str | None,
+    sources: dict[str, Any],
+) -> None:
     """A non-MSC product must come from a non-MSC source, and an MSC product from an MSC one."""
     if source_id is None or source_id not in sources:
         return
@@ -282,8 +319,16 @@ def _check_source_class(at: Any, collection: str, record_id: str, kind: ProductT
     if (kind is ProductType.NON_MSC) != non_msc_source:
         field = "product_type"
         if non_msc_source:
-            at(collection, record_id, field,
-               f"source {source_id!r} is not an MSC source; product_type must be 'non-msc'")
+            at(
+                collection,
+                record_id,
+                field,
+                f"source {source_id!r} is not an MSC source; product_type must be 'non-msc'",
+            )
         else:
-            at(collection, record_id, field,
-               f"product_type 'non-msc' needs a non-MSC source, but {source_id!r} is an MSC source")
+            at(
+                collection,
+                record_id,
+                field,
+                f"product_type 'non-msc' needs a non-MSC source, but {source_id!r} is an MSC source",
+            )

@@ -39,8 +39,8 @@ def meta(
     *,
     ref: str | None = None,
     pattern: str | None = None,
-    min: float | None = None,  # noqa: A002 - mirrors JSON Schema's keyword
-    max: float | None = None,  # noqa: A002
+    min: float | None = None,
+    max: float | None = None,
     date: bool = False,
     doc: str = "",
 ) -> dict[str, Any]:
@@ -326,9 +326,12 @@ class Reference:
         if not any((self.title, self.doi, self.pmid, self.pmcid, self.registry_id, self.url)) and not (
             self.authors and self.year
         ):
-            yield "", (
-                "a reference needs at least one of title, doi, pmid, pmcid, registry_id, url "
-                "(or authors with year)"
+            yield (
+                "",
+                (
+                    "a reference needs at least one of title, doi, pmid, pmcid, registry_id, url "
+                    "(or authors with year)"
+                ),
             )
 
 
@@ -405,9 +408,12 @@ class Design:
             yield "randomized", "a randomized study cannot have control 'none'"
         if self.allocation and self.randomized is False:
             yield "allocation", "an allocation ratio needs randomized: true"
-        if self.centres is not None and self.multicentre is not None:
-            if (self.centres > 1) != self.multicentre:
-                yield "multicentre", f"multicentre: {self.multicentre} disagrees with centres: {self.centres}"
+        if (
+            self.centres is not None
+            and self.multicentre is not None
+            and (self.centres > 1) != self.multicentre
+        ):
+            yield "multicentre", f"multicentre: {self.multicentre} disagrees with centres: {self.centres}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

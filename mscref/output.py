@@ -114,7 +114,9 @@ def document_markdown(doc: Document) -> str:
             parts.append("\n".join(lines) + "\n")
         elif isinstance(block, Bullets):
             lines = [
-                f"{i}. {md_escape(item, block=True)}" if block.numbered else f"- {md_escape(item, block=True)}"
+                f"{i}. {md_escape(item, block=True)}"
+                if block.numbered
+                else f"- {md_escape(item, block=True)}"
                 for i, item in enumerate(block.items, start=1)
             ]
             parts.append("\n".join(lines) + "\n")

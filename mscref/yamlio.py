@@ -54,8 +54,7 @@ def _loader_class() -> type:
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     # fullmatch semantics: PyYAML uses regexp.match, so anchor each pattern at the end.
     resolvers = {
-        k: [(tag, re.compile(rx.pattern + r"\Z")) for tag, rx in v]
-        for k, v in _strict_resolvers().items()
+        k: [(tag, re.compile(rx.pattern + r"\Z")) for tag, rx in v] for k, v in _strict_resolvers().items()
     }
     return type("StrictLoader", (base,), {"yaml_implicit_resolvers": resolvers})
 
@@ -66,7 +65,7 @@ _Loader = _loader_class()
 class YMap(dict[str, Any]):
     """A mapping that remembers where it, its keys and its values stand (1-based lines)."""
 
-    __slots__ = ("line", "key_lines", "value_lines")
+    __slots__ = ("key_lines", "line", "value_lines")
 
     def __init__(self, line: int) -> None:
         super().__init__()
@@ -78,7 +77,7 @@ class YMap(dict[str, Any]):
 class YSeq(list[Any]):
     """A sequence that remembers where it and each of its items stand (1-based lines)."""
 
-    __slots__ = ("line", "item_lines")
+    __slots__ = ("item_lines", "line")
 
     def __init__(self, line: int) -> None:
         super().__init__()
@@ -248,6 +247,8 @@ def parse_text(path: str, text: str) -> Document:
         return Document(path, None, (Problem(path, 1, "", "the file is empty"),))
     conv = _Converter(path)
     root = conv.convert(node, "", 0)
+    if root is None and not conv.problems:
+        conv.fail(node.start_mark.line + 1, "", "the file holds only null; expected a mapping")
     return Document(path, root, tuple(conv.problems))
 
 

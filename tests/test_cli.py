@@ -45,10 +45,12 @@ def test_validate_reports_every_problem_on_stderr(edit: Edit) -> None:
     assert code == 1
     assert out == ""
     lines = err.strip().splitlines()
-    assert lines[0].endswith("indications.yaml:6: indications[0].system: expected one of immune, "
-                             "musculoskeletal, neurological, respiratory, cardiovascular, vascular, renal, "
-                             "gastrointestinal, reproductive, endocrine-metabolic, haematological, "
-                             "dermatological, other; got string 'immunity'; did you mean 'immune'?")
+    assert lines[0].endswith(
+        "indications.yaml:6: indications[0].system: expected one of immune, "
+        "musculoskeletal, neurological, respiratory, cardiovascular, vascular, renal, "
+        "gastrointestinal, reproductive, endocrine-metabolic, haematological, "
+        "dermatological, other; got string 'immunity'; did you mean 'immune'?"
+    )
     assert lines[1].endswith("trials.yaml:42: trials[1].n: expected an integer, got string 'many'")
     assert lines[2] == "error: 2 problems in the data"
 
@@ -65,7 +67,12 @@ def test_compare_json_matches_library() -> None:
     ds = load_dataset(MINIMAL)
     assert json.loads(out) == compare_json(ds, [ds.source("uc"), ds.source("bm")])
     uc = json.loads(out)[0]
-    assert uc["traits"]["immunogenicity"] == {"level": "low", "rank": 1, "text": "very low", "text_zh": "極低"}
+    assert uc["traits"]["immunogenicity"] == {
+        "level": "low",
+        "rank": 1,
+        "text": "very low",
+        "text_zh": "極低",
+    }
     assert uc["traits"]["main-advantages"]["rank"] is None
 
 
@@ -104,8 +111,21 @@ def test_trials_json_shape() -> None:
     code, out, _ = run("trials", "--format", "json", *DATA)
     assert code == 0
     records = json.loads(out)
-    required = {"id", "registry_ids", "product", "product_type", "source", "indication", "phase",
-                "design", "n", "outcomes", "approvals", "verdict", "refs"}
+    required = {
+        "id",
+        "registry_ids",
+        "product",
+        "product_type",
+        "source",
+        "indication",
+        "phase",
+        "design",
+        "n",
+        "outcomes",
+        "approvals",
+        "verdict",
+        "refs",
+    }
     for rec in records:
         assert required <= rec.keys()
     first = records[0]

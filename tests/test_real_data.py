@@ -34,7 +34,11 @@ def test_validate_passes_on_the_shipped_data() -> None:
 
 def test_the_four_seed_sources_have_all_five_traits(bundled: Dataset) -> None:
     assert [t.id for t in bundled.traits] == [
-        "ease-of-collection", "proliferation", "immunogenicity", "main-advantages", "favoured-indications",
+        "ease-of-collection",
+        "proliferation",
+        "immunogenicity",
+        "main-advantages",
+        "favoured-indications",
     ]
     for sid in ("uc", "ad", "bm", "am"):
         assert set(bundled.source(sid).traits) == {t.id for t in bundled.traits}
@@ -58,7 +62,11 @@ def test_compare_ranks_immunogenicity_as_the_seed_table_does() -> None:
 
 @pytest.mark.parametrize(
     "names",
-    [["UC-MSCs", "AD-MSCs", "BM-MSCs", "hAMSCs"], ["脐带", "脂肪", "骨髓", "羊膜"], ["臍帶", "adipose", "bone marrow", "amnion"]],
+    [
+        ["UC-MSCs", "AD-MSCs", "BM-MSCs", "hAMSCs"],
+        ["脐带", "脂肪", "骨髓", "羊膜"],
+        ["臍帶", "adipose", "bone marrow", "amnion"],
+    ],
 )
 def test_compare_with_aliases_gives_the_same_table(names: list[str]) -> None:
     assert run_json("compare", *names) == run_json("compare", "uc", "ad", "bm", "am")

@@ -1,0 +1,103 @@
+"""The strict YAML reader: plain data only, every line remembered, nothing silently lost."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mscref.yamlio import YMap, YSeq, parse_text, read_file
+
+
+def test_scalars_follow_the_core_schema() -> None:
+    doc = parse_text("x.yaml", "a: no\nb: on\nc: 2024-12-18\nd: 0x10\ne: 1e3\nf: 1.5\ng: true\nh: ~\ni: 12\n")
+    assert doc.problems == ()
+    assert doc.root == {
+        "a": "no",
+        "b": "on",
+        "c": "2024-12-18",
+        "d": "0x10",
+        "e": "1e3",
+        "f": 1.5,
+        "g": True,
+        "h": None,
+        "i": 12,
+    }
+
+
+def test_lines_of_keys_values_and_items() -> None:
+    doc = parse_text("x.yaml", "top:\n  - a: 1\n    b:\n      - x\n      - y\n")
+    root = doc.root
+    assert isinstance(root, YMap) and root.key_lines["top"] == 1
+    items = root["top"]
+    assert isinstance(items, YSeq) and items.item_lines == [2]
+    inner = items[0]["b"]
+    assert inner.item_lines == [4, 5]
+    assert items[0].value_lines == {"a": 2, "b": 4}
+
+
+def test_duplicate_key_inside_a_list_item() -> None:
+    doc = parse_text("x.yaml", "items:\n  - id: a\n    id: b\n")
+    assert [str(p) for p in doc.problems] == [
+        "x.yaml:3: items[0].id: duplicate key 'id' (first at line 2); "
+        "YAML would silently keep only the last one"
+    ]
+
+
+def test_custom_and_python_tags_are_refused() -> None:
+    doc = parse_text("x.yaml", "a: !custom 1\nb: !!python/name:os.system\n")
+    assert [str(p) for p in doc.problems] == [
+        "x.yaml:1: a: unsupported YAML tag !custom on '1'",
+        "x.yaml:2: b: unsupported YAML tag !!python/name:os.system on ''",
+    ]
+
+
+def test_merge_keys_are_not_expanded() -> None:
+    doc = parse_text("x.yaml", "base: &b {a: 1}\nc:\n  <<: *b\n")
+    assert doc.problems == ()
+    assert doc.root["c"] == {"<<": {"a": 1}}
+
+
+def test_recursive_alias() -> None:
+    doc = parse_text("x.yaml", "a: &a [1, *a]\n")
+    assert [str(p) for p in doc.problems] == ["x.yaml:1: a[1]: a recursive alias refers to itself"]
+
+
+def test_non_string_keys() -> None:
+    doc = parse_text("x.yaml", "1: a\n[x]: b\n")
+    assert [str(p) for p in doc.problems] == [
+        "x.yaml:1: keys must be plain text, got '1'",
+        "x.yaml:2: keys must be plain text, got 'a collection'",
+    ]
+
+
+def test_deep_nesting_is_bounded() -> None:
+    doc = parse_text("x.yaml", "a: " + "[" * 200 + "]" * 200 + "\n")
+    assert doc.problems
+    assert "nest" in doc.problems[0].message
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_parses_or_reports_problems(text: str) -> None:
+    doc = parse_text("x.yaml", text)
+    assert doc.root is not None or doc.problems
+
+
+def test_importing_the_cli_does_not_import_pandas() -> None:
+    heavy = "('pandas', 'numpy', 'statsmodels', 'matplotlib')"
+    code = f"import mscref.cli, sys; print(sorted(m for m in {heavy} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_bom_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_bytes(b"\xef\xbb\xbfa: 1\n")
+    (problem,) = read_file(path, "x.yaml").problems
+    assert (
+        str(problem) == "x.yaml:1: the file starts with a byte-order mark (BOM); save it as UTF-8 without BOM"
+    )
