@@ -202,6 +202,9 @@ def _yaml_error_problem(path: str, source: str, exc: yaml.YAMLError) -> Problem:
     line = mark.line + 1 if mark is not None else None
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
+    context_mark = getattr(exc, "context_mark", None)
+    if context and context_mark is not None and mark is not None and context_mark.line != mark.line:
+        context += f" (started at line {context_mark.line + 1})"
     text = f"{context}, {problem}" if context else problem
     if mark is not None:
         text += f" (column {mark.column + 1})"

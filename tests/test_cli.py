@@ -209,3 +209,43 @@ def test_show_has_no_csv() -> None:
     code, _, err = run("show", "trial-a", "--format", "csv", *DATA)
     assert code == 2
     assert "show has no csv format" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "where"),
+    [
+        ("indications.yaml", "    system: immune", "    system: [immune", "indications.yaml:7:"),
+        (
+            "indications.yaml",
+            "    system: immune\n",
+            "    system: immune\n    system: renal\n",
+            "indications.yaml:7:",
+        ),
+        ("indications.yaml", "    system: immune", "    sytem: immune", "indications.yaml:6:"),
+        ("trials.yaml", "    n: 30\n", "    n: thirty\n", "trials.yaml:42:"),
+        ("trials.yaml", 'phase: "1/2"', 'phase: "2b"', "trials.yaml:40:"),
+        ("trials.yaml", "events: 38, total: 54", "events: 58, total: 54", "trials.yaml:32:"),
+        ("trials.yaml", "value: 70.4", "value: 170.4", "trials.yaml:32:"),
+        ("trials.yaml", "    n: 30\n", "    n: 0\n", "trials.yaml:42:"),
+        ("trials.yaml", 'date: "2024-12"', 'date: "2024-13"', "trials.yaml:11:"),
+        ("indications.yaml", "  - id: knee-oa", "  - id: uc", "indications.yaml:7:"),
+        ("trials.yaml", "    source: uc\n", "    source: ucx\n", "trials.yaml:38:"),
+        ("trials.yaml", "    indication: knee-oa\n", "    indication: knee\n", "trials.yaml:39:"),
+        ("trials.yaml", "refs: [nct-1, seed]", "refs: [nct-2, seed]", "trials.yaml:33:"),
+        (
+            "indications.yaml",
+            "    system: immune",
+            "    system: !!python/object:os.system x",
+            "indications.yaml:6:",
+        ),
+    ],
+)
+def test_each_kind_of_defect_exits_1_naming_file_and_line(
+    edit: Edit, name: str, old: str, new: str, where: str
+) -> None:
+    d = edit(name, old, new)
+    code, out, err = run("trials", "--data-dir", str(d))
+    assert code == 1
+    assert out == ""
+    assert f"{d}/{where}" in err
+    assert err.rstrip().splitlines()[-1].startswith("error: ")
