@@ -18,6 +18,7 @@ from mscref.dataset import Dataset
 from mscref.errors import DataError, MscrefError, UsageError
 from mscref.i18n import Lang
 from mscref.loader import ENV_VAR, load_dataset, shown_path
+from mscref.models import ApprovalStatus, Verdict
 from mscref.output import (
     Bullets,
     Document,
@@ -32,7 +33,19 @@ from mscref.output import (
     to_json,
 )
 from mscref.query import DesignFilter, TrialFilter, parse_phase, parse_product_type, select
-from mscref.views import compare_json, compare_table, record_json, show_document, trials_table
+from mscref.views import (
+    claim_rows,
+    claims_table,
+    compare_json,
+    compare_table,
+    indication_rows,
+    indications_table,
+    product_rows,
+    products_table,
+    record_json,
+    show_document,
+    trials_table,
+)
 
 app = typer.Typer(
     name="mscref",
@@ -204,29 +217,54 @@ def compare(
     )
 
 
+IndicationOption = Annotated[
+    str | None, typer.Option(help="Indication by id or alias (gvhd, 移植物抗宿主病 …).")
+]
+SourceOption = Annotated[str | None, typer.Option(help="Source tissue by id or alias (uc, 脐带 …).")]
+PhaseOption = Annotated[list[str] | None, typer.Option(help="Phase: 1, 1/2, 2, 2/3, 3, 4 (repeatable).")]
+ProductTypeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--product-type", help="cells, extracellular-vesicles, engineered-cells, non-msc (repeatable)."
+    ),
+]
+DesignOption = Annotated[
+    list[DesignFilter] | None, typer.Option(help="Design feature (repeatable; all must hold).")
+]
+CountryOption = Annotated[str | None, typer.Option(help="Country (trials) or region of approval (products).")]
+TextOption = Annotated[str | None, typer.Option("--text", help="Free text searched in names, titles, notes.")]
+
+
+def _trial_filter(
+    indication: str | None,
+    source: str | None,
+    phase: list[str] | None,
+    product_type: list[str] | None,
+    design: list[DesignFilter] | None,
+    country: str | None,
+    text: str | None,
+) -> TrialFilter:
+    return TrialFilter(
+        indication=indication,
+        source=source,
+        phases=tuple(parse_phase(p) for p in phase or ()),
+        product_types=tuple(parse_product_type(p) for p in product_type or ()),
+        designs=tuple(design or ()),
+        country=country,
+        text=text,
+    )
+
+
 @app.command()
 @handles_errors
 def trials(
-    indication: Annotated[
-        str | None, typer.Option(help="Indication by id or alias (gvhd, 移植物抗宿主病 …).")
-    ] = None,
-    source: Annotated[str | None, typer.Option(help="Source tissue by id or alias (uc, 脐带 …).")] = None,
-    phase: Annotated[list[str] | None, typer.Option(help="Phase: 1, 1/2, 2, 2/3, 3, 4 (repeatable).")] = None,
-    product_type: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--product-type", help="cells, extracellular-vesicles, engineered-cells, non-msc (repeatable)."
-        ),
-    ] = None,
-    design: Annotated[
-        list[DesignFilter] | None, typer.Option(help="Design feature (repeatable; all must hold).")
-    ] = None,
-    country: Annotated[
-        str | None, typer.Option(help="Country (trials) or region of approval (products).")
-    ] = None,
-    text: Annotated[
-        str | None, typer.Option("--text", help="Free text searched in names, titles, notes.")
-    ] = None,
+    indication: IndicationOption = None,
+    source: SourceOption = None,
+    phase: PhaseOption = None,
+    product_type: ProductTypeOption = None,
+    design: DesignOption = None,
+    country: CountryOption = None,
+    text: TextOption = None,
     fmt: FormatOption = Format.TABLE,
     lang: LangOption = Lang.EN,
     data_dir: DataDirOption = None,
@@ -236,15 +274,7 @@ def trials(
     Example: mscref trials --indication gvhd --design randomized
     """
     ds = _load(data_dir)
-    flt = TrialFilter(
-        indication=indication,
-        source=source,
-        phases=tuple(parse_phase(p) for p in phase or ()),
-        product_types=tuple(parse_product_type(p) for p in product_type or ()),
-        designs=tuple(design or ()),
-        country=country,
-        text=text,
-    )
+    flt = _trial_filter(indication, source, phase, product_type, design, country, text)
     selection = select(ds, flt)
     if not selection.records:
         typer.echo("no trials or products match", err=True)
@@ -281,3 +311,123 @@ def show(
         sys.stdout.write(document_markdown(doc))
     else:
         print_document(doc)
+
+
+@app.command()
+@handles_errors
+def summary(
+    fmt: FormatOption = Format.TABLE,
+    lang: LangOption = Lang.EN,
+    data_dir: DataDirOption = None,
+) -> None:
+    """The data set at a glance: trials by indication × source, phase × design, product type,
+    approvals by year × agency, and seed claims by verdict.
+
+    Example: mscref summary --format markdown
+    """
+    from mscref.summary import build_summary, summary_json, summary_long, summary_tables
+
+    ds = _load(data_dir)
+    result = build_summary(ds, lang)
+    if fmt is Format.JSON:
+        sys.stdout.write(to_json(summary_json(result)))
+    elif fmt is Format.CSV:
+        sys.stdout.write(table_csv(summary_long(result)))
+    else:
+        for i, table in enumerate(summary_tables(result)):
+            if i:
+                sys.stdout.write("\n") if fmt is Format.MARKDOWN else _stdout().print()
+            print_table(table, fmt)
+
+
+@app.command()
+@handles_errors
+def indications(
+    fmt: FormatOption = Format.TABLE,
+    lang: LangOption = Lang.EN,
+    data_dir: DataDirOption = None,
+) -> None:
+    """One row per indication: names, organ system, trials, source tissues tried and the strongest
+    evidence (approved product > randomized phase 3 > randomized phase 2 > single-arm >
+    early/uncontrolled > claim only).
+
+    Example: mscref indications --lang zh
+    """
+    ds = _load(data_dir)
+    rows = indication_rows(ds)
+    print_table(indications_table(ds, rows, lang), fmt, rows)
+
+
+@app.command()
+@handles_errors
+def products(
+    status: Annotated[
+        list[ApprovalStatus] | None, typer.Option(help="Only these statuses (repeatable).")
+    ] = None,
+    fmt: FormatOption = Format.TABLE,
+    lang: LangOption = Lang.EN,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Approved, conditionally approved and withdrawn MSC products worldwide, oldest first.
+
+    Example: mscref products --status withdrawn
+    """
+    ds = _load(data_dir)
+    rows = product_rows(ds, {s.value for s in status} if status else None)
+    print_table(products_table(ds, rows, lang), fmt, rows)
+
+
+@app.command()
+@handles_errors
+def claims(
+    verdict: Annotated[list[Verdict] | None, typer.Option(help="Only these verdicts (repeatable).")] = None,
+    indication: IndicationOption = None,
+    fmt: FormatOption = Format.TABLE,
+    lang: LangOption = Lang.EN,
+    data_dir: DataDirOption = None,
+) -> None:
+    """The seed article's claims with the verdict, the seed's wording and what the sources say.
+
+    Example: mscref claims --verdict contradicted
+    """
+    ds = _load(data_dir)
+    wanted = ds.indication_family(ds.resolve_indication(indication).id) if indication else None
+    rows = claim_rows(ds, {v.value for v in verdict} if verdict else None, wanted)
+    print_table(claims_table(rows, lang), fmt, rows)
+
+
+@app.command()
+@handles_errors
+def report(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to FILE (default: stdout).", show_default=False),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+    indication: IndicationOption = None,
+    source: SourceOption = None,
+    phase: PhaseOption = None,
+    product_type: ProductTypeOption = None,
+    design: DesignOption = None,
+    country: CountryOption = None,
+    text: TextOption = None,
+    lang: LangOption = Lang.EN,
+    data_dir: DataDirOption = None,
+) -> None:
+    """A markdown report: overview, source comparison, trials by indication with their outcomes,
+    approved products, safety risks, mechanisms, checked claims and a numbered reference list.
+
+    Example: mscref report --indication gvhd -o gvhd.md
+    """
+    from mscref.files import write_atomic
+    from mscref.report import build_report
+
+    ds = _load(data_dir)
+    flt = _trial_filter(indication, source, phase, product_type, design, country, text)
+    selection = select(ds, flt)
+    markdown = document_markdown(build_report(ds, selection, flt, lang))
+    if output is None:
+        sys.stdout.write(markdown)
+        return
+    size = write_atomic(output, markdown, force=force)
+    typer.echo(f"wrote {output} ({size:,} bytes, {len(selection.records)} records)", err=True)

@@ -466,7 +466,7 @@ def show_document(ds: Dataset, rec: Trial | Product | Source, lang: Lang) -> Doc
                     (label("design", lang), _design_full(rec, lang)),
                     (label("countries", lang), ", ".join(rec.countries) or None),
                     (label("period", lang), rec.period),
-                    (label("n", lang), _n_text(rec)),
+                    (label("n", lang), n_text(rec)),
                     (label("status", lang), rec.status),
                     (label("notes", lang), rec.notes),
                     (label("verdict", lang), verdict_text(ds, rec, lang)),
@@ -637,12 +637,11 @@ def _design_full(trial: Trial, lang: Lang) -> str:
     return text + (f" ({'; '.join(extra)})" if extra else "")
 
 
-def _n_text(trial: Trial) -> str | None:
+def n_text(trial: Trial) -> str | None:
+    """``54 treated and evaluated; registry enrolment 55``."""
     if trial.n is None:
         return None
-    text = str(trial.n)
-    if trial.n_label:
-        text += f" ({trial.n_label})"
+    text = f"{trial.n} {trial.n_label}" if trial.n_label else str(trial.n)
     if trial.registry_n and trial.registry_n != trial.n:
         text += f"; registry enrolment {trial.registry_n}"
     return text
@@ -693,3 +692,186 @@ def _source_document(ds: Dataset, src: Source, lang: Lang) -> Document:
         blocks.append(Bullets(tuple(f"{t.id}: {t.title}" for t in trials)))
     blocks += _reference_blocks(ds, refs, lang)
     return Document(title, tuple(blocks))
+
+
+# ------------------------------------------------------------------------------------------
+# indications, products, claims
+
+
+def indication_rows(ds: Dataset) -> list[dict[str, Any]]:
+    """One record per indication: names, organ system, trials, sources tried, strongest evidence."""
+    from mscref.evidence_level import strongest_evidence
+
+    out = []
+    for ind in ds.indications:
+        family = ds.indication_family(ind.id)
+        trials = [t for t in ds.trials if t.indication in family and ds.is_msc(t)]
+        products = [p for p in ds.products if p.indication in family and ds.is_msc(p)]
+        sources = sorted(
+            {s for s in [*(ds.source_of(t) for t in trials), *(p.source for p in products)] if s},
+            key=[s.id for s in ds.sources].index,
+        )
+        best = strongest_evidence(ds, ind.id)
+        out.append(
+            {
+                "id": ind.id,
+                "name": ind.name,
+                "name_zh": ind.name_zh,
+                "aliases": list(ind.aliases),
+                "system": ind.system.value,
+                "parent": ind.parent,
+                "trials": len(trials),
+                "products": len(products),
+                "sources": sources,
+                "evidence": best.level.name.lower().replace("_", "-"),
+                "evidence_rank": int(best.level),
+                "evidence_records": list(best.record_ids),
+            }
+        )
+    return out
+
+
+def indications_table(ds: Dataset, rows: list[dict[str, Any]], lang: Lang) -> Table:
+    from mscref.evidence_level import LEVEL_LABELS, EvidenceLevel
+
+    zh = lang is Lang.ZH
+    columns = (
+        label("id", lang),
+        label("indication", lang),
+        "器官系统" if zh else "Organ system",
+        label("trials", lang),
+        label("sources", lang),
+        "最强证据" if zh else "Strongest evidence",
+        "依据" if zh else "From",
+    )
+    body = []
+    for r in rows:
+        ind = ds.indication(r["id"])
+        other = ind.name if zh else ind.name_zh
+        level = LEVEL_LABELS[EvidenceLevel(r["evidence_rank"])]
+        body.append(
+            (
+                r["id"],
+                f"{name_in(ind, lang)} ({other})",
+                r["system"],
+                str(r["trials"]),
+                ", ".join(source_label(ds, s, lang) for s in r["sources"]) or label("none", lang),
+                level[1] if zh else level[0],
+                ", ".join(r["evidence_records"]) or label("none", lang),
+            )
+        )
+    return Table(columns, tuple(body))
+
+
+def product_rows(ds: Dataset, statuses: set[str] | None = None) -> list[dict[str, Any]]:
+    """One record per approval of an MSC product, oldest first."""
+    out = []
+    for product in ds.products:
+        if not ds.is_msc(product):
+            continue
+        for a in product.approvals:
+            if statuses and a.status.value not in statuses:
+                continue
+            out.append(
+                {
+                    "product_id": product.id,
+                    "product": product.name,
+                    "product_zh": product.name_zh,
+                    "trade_name": a.trade_name,
+                    "sponsor": product.sponsor,
+                    "sponsor_zh": product.sponsor_zh,
+                    "agency": a.agency,
+                    "region": a.region,
+                    "date": a.date,
+                    "status": a.status.value,
+                    "status_date": a.status_date,
+                    "verified": a.verified,
+                    "indication": a.indication or product.indication,
+                    "source": product.source,
+                    "origin": product.origin.value if product.origin else None,
+                    "product_type": product.product_type.value,
+                    "note": a.note,
+                    "refs": list(dict.fromkeys([*a.refs, *product.refs])),
+                }
+            )
+    return sorted(out, key=lambda r: (r["date"] or "9999", r["product_id"]))
+
+
+def products_table(ds: Dataset, rows: list[dict[str, Any]], lang: Lang, cite: Any = None) -> Table:
+    columns = [
+        label(k, lang)
+        for k in ("product", "agency", "region", "date", "status", "indication", "source", "origin")
+    ]
+    if cite is not None:
+        columns.append(label("references", lang))
+    body = []
+    for r in rows:
+        name = r["product_zh"] if lang is Lang.ZH and r["product_zh"] else r["product"]
+        if r["trade_name"] and r["trade_name"] not in name:
+            name += f" ({r['trade_name']})"
+        status = enum_label(r["status"], lang)
+        if r["status_date"] and r["status_date"] != r["date"]:
+            status += f" {r['status_date']}"
+        if not r["verified"]:
+            status += f" ({label('verified_false', lang)})"
+        row = [
+            name,
+            r["agency"],
+            r["region"],
+            r["date"] or "?",
+            status,
+            name_in(ds.indication(r["indication"]), lang),
+            source_label(ds, r["source"], lang),
+            enum_label(r["origin"], lang),
+        ]
+        if cite is not None:
+            row.append(cite(r["refs"]))
+        body.append(tuple(row))
+    return Table(tuple(columns), tuple(body))
+
+
+def claim_rows(
+    ds: Dataset, verdicts: set[str] | None = None, indications: set[str] | None = None
+) -> list[dict[str, Any]]:
+    out = []
+    for c in ds.claims:
+        if verdicts and c.verdict.value not in verdicts:
+            continue
+        if indications is not None and not indications & set(c.indications):
+            continue
+        out.append(
+            {
+                "id": c.id,
+                "topic": c.topic,
+                "topic_zh": c.topic_zh,
+                "verdict": c.verdict.value,
+                "seed_text": c.seed_text,
+                "seed_text_en": c.seed_text_en,
+                "correction": c.correction,
+                "correction_zh": c.correction_zh,
+                "records": list(c.records),
+                "related": list(c.related),
+                "indications": list(c.indications),
+                "refs": list(c.refs),
+            }
+        )
+    return out
+
+
+def claims_table(rows: list[dict[str, Any]], lang: Lang, cite: Any = None) -> Table:
+    columns = [label(k, lang) for k in ("id", "claims", "verdict", "seed_text", "correction")]
+    if cite is not None:
+        columns.append(label("references", lang))
+    body = []
+    for r in rows:
+        row = [
+            r["id"],
+            text_in(r["topic"], r["topic_zh"], lang) or "",
+            enum_label(r["verdict"], lang),
+            r["seed_text"],
+            text_in(r["correction"], r["correction_zh"], lang) or "",
+        ]
+        if cite is not None:
+            row.append(cite(r["refs"]))
+        body.append(tuple(row))
+    return Table(tuple(columns), tuple(body))

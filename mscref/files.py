@@ -1,0 +1,43 @@
+"""Writing files without ever destroying what was there: refuse to overwrite, write atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from mscref.errors import MscrefError
+
+
+def write_atomic(path: Path, text: str, *, force: bool = False) -> int:
+    """Write ``text`` to ``path`` via a temporary file and an atomic rename; return bytes written.
+
+    An existing file is replaced only with ``force``; a crash mid-write leaves the old file
+    intact (the temporary file is removed).
+    """
+    if path.is_dir():
+        raise MscrefError(f"{path} is a directory")
+    if path.exists() and not force:
+        raise MscrefError(f"{path} exists; use --force to overwrite it")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise MscrefError(f"cannot write {path}: no such directory {parent}")
+    data = text.encode("utf-8")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise MscrefError(f"cannot write {path}: {exc.strerror}") from None
+    done = False
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        done = True
+    except OSError as exc:
+        raise MscrefError(f"cannot write {path}: {exc.strerror}") from None
+    finally:
+        if not done:
+            Path(tmp).unlink(missing_ok=True)
+    return len(data)

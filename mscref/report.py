@@ -1,0 +1,306 @@
+"""The markdown report: a document that stands on its own, every table citing a numbered list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from mscref import __version__
+from mscref.dataset import Dataset
+from mscref.i18n import Lang, enum_label, label, name_in, text_in
+from mscref.models import Control, Product, StatementCategory, Trial, Verdict
+from mscref.output import Block, Bullets, Document, Fields, Heading, Paragraph, Table
+from mscref.query import Selection, TrialFilter
+from mscref.views import (
+    approval_text,
+    arm_result_text,
+    claim_rows,
+    claims_table,
+    compare_table,
+    design_text,
+    n_text,
+    product_label,
+    product_rows,
+    products_table,
+    reference_text,
+    source_label,
+    timepoint_text,
+    verdict_text,
+)
+
+_HEADINGS: dict[str, tuple[str, str]] = {
+    "title": ("mscref report", "mscref 报告"),
+    "overview": ("Overview", "概览"),
+    "sources": ("Source-tissue comparison", "不同来源间充质干细胞比较"),
+    "trials": ("Trials by indication", "按适应症列出的试验"),
+    "outcomes": ("Outcomes", "结局"),
+    "products": ("Approved products", "已获批产品"),
+    "safety": ("Safety risks", "安全风险"),
+    "mechanisms": ("Mechanisms of action", "作用机制"),
+    "challenges": ("Manufacturing challenges", "产业化挑战"),
+    "claims": ("Checked seed claims", "原文论断核查"),
+    "references": ("References", "参考文献"),
+}
+
+
+def _h(key: str, lang: Lang) -> str:
+    en, zh = _HEADINGS[key]
+    return zh if lang is Lang.ZH else en
+
+
+def report_date() -> dt.date:
+    """Today, or the date of ``SOURCE_DATE_EPOCH`` for reproducible output."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
+    return dt.date.today()
+
+
+@dataclass
+class Citations:
+    """Numbers references in the order they are first cited."""
+
+    order: list[str] = field(default_factory=list)
+
+    def cite(self, ref_ids: Iterable[str]) -> str:
+        numbers = []
+        for ref_id in dict.fromkeys(ref_ids):
+            if ref_id not in self.order:
+                self.order.append(ref_id)
+            numbers.append(self.order.index(ref_id) + 1)
+        return "[" + ", ".join(str(n) for n in sorted(numbers)) + "]" if numbers else ""
+
+
+def _filter_text(flt: TrialFilter, lang: Lang) -> str:
+    parts = []
+    for key, value in (
+        ("indication", flt.indication),
+        ("source", flt.source),
+        ("phase", ", ".join(p.value for p in flt.phases)),
+        ("product_type", ", ".join(p.value for p in flt.product_types)),
+        ("design", ", ".join(d.value for d in flt.designs)),
+        ("countries", flt.country),
+        ("text", flt.text),
+    ):
+        if value:
+            name = label(key, lang) if key != "text" else ("text" if lang is Lang.EN else "文本")
+            parts.append(f"{name}: {value}")
+    return "; ".join(parts) if parts else ("all records" if lang is Lang.EN else "全部记录")
+
+
+def _design_report(trial: Trial, lang: Lang) -> str:
+    text = design_text(trial, lang)
+    d = trial.design
+    if d.control is Control.NONE:
+        text += ", no control group" if lang is Lang.EN else ",无对照组"
+    elif d.control_text:
+        text += f" ({d.control_text})"
+    return text
+
+
+def build_report(
+    ds: Dataset,
+    selection: Selection,
+    flt: TrialFilter,
+    lang: Lang,
+    date: dt.date | None = None,
+) -> Document:
+    """The whole report for the selected records."""
+    cites = Citations()
+    zh = lang is Lang.ZH
+    date = date or report_date()
+    records = selection.records
+    trials = [r for r in records if isinstance(r, Trial)]
+    indication_ids = list(dict.fromkeys(r.indication for r in records))
+    filtered = any(
+        (flt.indication, flt.source, flt.phases, flt.product_types, flt.designs, flt.country, flt.text)
+    )
+    blocks: list[Block] = []
+
+    # -- overview ---------------------------------------------------------------------------
+    if filtered:
+        claims = claim_rows(ds, indications={i for ind in indication_ids for i in ds.indication_family(ind)})
+    else:
+        claims = claim_rows(ds)
+    product_ids = {r.id for r in records if isinstance(r, Product)} | {t.product for t in trials if t.product}
+    approvals = [r for r in product_rows(ds) if r["product_id"] in product_ids]
+    verdict_counts = {v.value: sum(1 for c in claims if c["verdict"] == v.value) for v in Verdict}
+    selection_text = _filter_text(flt, lang)
+    if zh:
+        generated = f"生成日期 {date.isoformat()},mscref {__version__};筛选条件:{selection_text}。"
+    else:
+        generated = f"Generated {date.isoformat()} by mscref {__version__}; selection: {selection_text}."
+    blocks.append(Paragraph(generated))
+    blocks.append(Heading(_h("overview", lang)))
+    blocks.append(
+        Fields(
+            (
+                (label("trials", lang), str(len(trials))),
+                ("获批记录" if zh else "Approvals", str(len(approvals))),
+                (
+                    label("indication", lang),
+                    ", ".join(name_in(ds.indication(i), lang) for i in indication_ids) or None,
+                ),
+                (
+                    label("claims", lang),
+                    ", ".join(f"{enum_label(v, lang)} {n}" for v, n in verdict_counts.items()),
+                ),
+            )
+        )
+    )
+    blocks.append(
+        Paragraph(
+            "例数后标 * 者由报告的百分比和组别人数推算,并非原文报告。核查结论说明原文论断与来源的符合程度:"
+            "已核实、部分属实、未核实、与来源矛盾。"
+            if zh
+            else "Counts marked * were derived from reported percentages and arm sizes, not reported. "
+            "Verdicts say how far each claim of the seed article holds against the sources: "
+            "verified, partly, unverified, contradicted."
+        )
+    )
+
+    # -- source tissues ---------------------------------------------------------------------
+    sources = [s for s in ds.sources if s.traits]
+    if flt.source:
+        family = ds.source_family(ds.resolve_source(flt.source).id)
+        sources = [s for s in sources if s.id in family] or sources
+    if sources:
+        table = compare_table(ds, sources, lang)
+        trait_refs = [r for s in sources for v in s.traits.values() for r in v.refs]
+        blocks.append(Heading(_h("sources", lang)))
+        blocks.append(Paragraph(f"{table.notes[0]} {cites.cite(trait_refs)}"))
+        blocks.append(Table(table.columns, table.rows))
+
+    # -- trials by indication ---------------------------------------------------------------
+    if trials:
+        blocks.append(Heading(_h("trials", lang)))
+    for ind_id in indication_ids:
+        group = [t for t in trials if t.indication == ind_id]
+        if not group:
+            continue
+        ind = ds.indication(ind_id)
+        other = ind.name if zh else ind.name_zh
+        blocks.append(Heading(f"{name_in(ind, lang)} ({other})", level=3))
+        blocks.append(
+            Table(
+                tuple(
+                    label(k, lang)
+                    for k in (
+                        "id",
+                        "registry_ids",
+                        "product",
+                        "source",
+                        "phase",
+                        "design",
+                        "n",
+                        "approvals",
+                        "verdict",
+                        "references",
+                    )
+                ),
+                tuple(
+                    (
+                        t.id,
+                        ", ".join(t.registry_ids) or label("unknown", lang),
+                        product_label(ds, t, lang),
+                        source_label(ds, ds.source_of(t), lang),
+                        (t.phase.value if t.phase else label("unknown", lang))
+                        + (f" ({t.phase_label})" if t.phase_label else ""),
+                        _design_report(t, lang),
+                        n_text(t) or label("unknown", lang),
+                        "; ".join(approval_text(a, lang) for a in ds.approvals_of(t)) or label("none", lang),
+                        verdict_text(ds, t, lang),
+                        cites.cite(t.refs),
+                    )
+                    for t in group
+                ),
+            )
+        )
+        outcome_rows = []
+        derived = False
+        for t in group:
+            arm_names = {a.id: a.label for a in t.arms}
+            for o in t.outcomes:
+                derived = derived or any(a.derived for a in o.arms)
+                result = "; ".join(f"{arm_names.get(a.arm, a.arm)}: {arm_result_text(a)}" for a in o.arms)
+                if o.result:
+                    result = f"{result}. {o.result}" if result else o.result
+                outcome_rows.append(
+                    (
+                        t.id,
+                        o.endpoint_label
+                        + (" (primary)" if o.primary and not zh else "")
+                        + ("(主要终点)" if o.primary and zh else ""),
+                        timepoint_text(o.timepoint, lang),
+                        result,
+                        o.p_value or "",
+                        cites.cite(o.refs or t.refs),
+                    )
+                )
+        if outcome_rows:
+            blocks.append(
+                Table(
+                    tuple(
+                        label(k, lang)
+                        for k in ("id", "endpoint", "timepoint", "result", "p_value", "references")
+                    ),
+                    tuple(outcome_rows),
+                    title=_h("outcomes", lang),
+                    notes=(label("derived_note", lang),) if derived else (),
+                )
+            )
+
+    # -- approved products ------------------------------------------------------------------
+    product_list = product_rows(ds)
+    if filtered:
+        wanted = {i for ind in indication_ids for i in ds.indication_family(ind)}
+        product_list = [r for r in product_list if r["indication"] in wanted]
+    if product_list:
+        blocks.append(Heading(_h("products", lang)))
+        blocks.append(products_table(ds, product_list, lang, cite=cites.cite))
+
+    # -- seed statements: safety, mechanisms, challenges -------------------------------------
+    for key, category in (
+        ("safety", StatementCategory.SAFETY_RISK),
+        ("mechanisms", StatementCategory.MECHANISM),
+        ("challenges", StatementCategory.MANUFACTURING_CHALLENGE),
+    ):
+        statements = [s for s in ds.statements if s.category is category]
+        if not statements:
+            continue
+        blocks.append(Heading(_h(key, lang)))
+        blocks.append(
+            Table(
+                (
+                    label("name", lang),
+                    label("description", lang),
+                    label("verdict", lang),
+                    label("references", lang),
+                ),
+                tuple(
+                    (
+                        name_in(s, lang),
+                        text_in(s.text, s.text_zh, lang) or "",
+                        enum_label(s.verdict, lang),
+                        cites.cite(s.refs),
+                    )
+                    for s in statements
+                ),
+            )
+        )
+
+    # -- claims -----------------------------------------------------------------------------
+    if claims:
+        blocks.append(Heading(_h("claims", lang)))
+        blocks.append(claims_table(claims, lang, cite=cites.cite))
+
+    # -- references -------------------------------------------------------------------------
+    blocks.append(Heading(_h("references", lang)))
+    blocks.append(Bullets(tuple(reference_text(ds.reference(r)) for r in cites.order), numbered=True))
+
+    title = _h("title", lang)
+    if flt.indication:
+        title += f": {name_in(ds.resolve_indication(flt.indication), lang)}"
+    return Document(title, tuple(blocks))
