@@ -86,6 +86,7 @@ def _filter_text(flt: TrialFilter, lang: Lang) -> str:
     ):
         if value:
             name = label(key, lang) if key != "text" else ("text" if lang is Lang.EN else "文本")
+            name = name.lower() if lang is Lang.EN else name
             parts.append(f"{name}: {value}")
     return "; ".join(parts) if parts else ("all records" if lang is Lang.EN else "全部记录")
 

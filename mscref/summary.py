@@ -9,7 +9,7 @@ from mscref.dataset import Dataset
 from mscref.i18n import Lang, enum_label, label, name_in
 from mscref.models import Verdict
 from mscref.output import Table
-from mscref.views import design_text, source_label
+from mscref.views import design_category, source_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -32,7 +32,7 @@ def trial_frame(ds: Dataset, lang: Lang) -> pd.DataFrame:
             "indication": name_in(ds.indication(t.indication), lang),
             "source": source_label(ds, ds.source_of(t), lang),
             "phase": t.phase.value if t.phase else label("unknown", lang),
-            "design": design_text(t, lang),
+            "design": design_category(t, lang),
             "product_type": enum_label(ds.product_type_of(t), lang),
         }
         for t in ds.trials

@@ -121,6 +121,20 @@ def design_text(trial: Trial, lang: Lang) -> str:
     return ", ".join(parts) if parts else label("unknown", lang)
 
 
+def design_category(trial: Trial, lang: Lang) -> str:
+    """A coarse design class for counting: randomized, single-arm, uncontrolled, controlled …"""
+    if trial.study_type is not StudyType.INTERVENTIONAL:
+        return enum_label(trial.study_type, lang)
+    d = trial.design
+    if d.randomized:
+        return label("randomized", lang)
+    if d.control is Control.NONE:
+        return label("single_arm" if len(trial.arms) <= 1 else "uncontrolled", lang)
+    if d.control is not None:
+        return label("controlled", lang)
+    return label("unknown", lang)
+
+
 def approval_text(a: Approval, lang: Lang) -> str:
     text = f"{a.agency} {a.date or '?'} {enum_label(a.status, lang)}"
     if a.status_date and a.status_date != a.date:
