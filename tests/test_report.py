@@ -205,3 +205,26 @@ def test_summary_csv_is_long_format() -> None:
     lines = out.splitlines()
     assert lines[0] == "table,row,column,count"
     assert all(len(line.split(",")) >= 4 for line in lines[1:])
+
+
+def test_hostile_text_in_the_data_cannot_break_the_report(edit: Callable[[str, str, str], Path]) -> None:
+    from mscref.loader import load_dataset
+
+    edit(
+        "trials.yaml",
+        "        result: improved",
+        '        result: "a | b `c` <script>alert(1)</script>\\nnext"',
+    )
+    d = edit(
+        "claims.yaml",
+        "    correction: 38/54 in a single-arm trial",
+        '    correction: "| 1. [x](javascript:y) **z**"',
+    )
+    ds = load_dataset(d)
+    md = report_text(ds)
+    for head, rows in tables_of(md):
+        assert rows and all(width == head for width in rows)
+    html = _md.render(md)
+    assert "<script" not in html
+    assert "<a " not in html
+    assert "<strong>z</strong>" not in html
