@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ from mscref.dataset import Dataset
 from mscref.errors import DataError, MscrefError, UsageError
 from mscref.i18n import Lang
 from mscref.loader import ENV_VAR, load_dataset, shown_path
-from mscref.models import ApprovalStatus, Verdict
+from mscref.models import TIMEPOINT_PATTERN, ApprovalStatus, Verdict
 from mscref.output import (
     Bullets,
     Document,
@@ -33,6 +34,7 @@ from mscref.output import (
     to_json,
 )
 from mscref.query import DesignFilter, TrialFilter, parse_phase, parse_product_type, select
+from mscref.stats import CIMethod, Measure, Tau2Method
 from mscref.views import (
     claim_rows,
     claims_table,
@@ -431,3 +433,74 @@ def report(
         return
     size = write_atomic(output, markdown, force=force)
     typer.echo(f"wrote {output} ({size:,} bytes, {len(selection.records)} records)", err=True)
+
+
+@app.command()
+@handles_errors
+def evidence(
+    indication: IndicationOption = None,
+    source: SourceOption = None,
+    endpoint: Annotated[
+        list[str] | None,
+        typer.Option(help="Endpoint id (overall-response, complete-response …; repeatable)."),
+    ] = None,
+    timepoint: Annotated[
+        list[str] | None, typer.Option(help="Timepoint such as 'day 28' (repeatable; week 4 = day 28).")
+    ] = None,
+    ci: Annotated[CIMethod, typer.Option("--ci", help="Interval for single proportions.")] = CIMethod.EXACT,
+    measure: Annotated[
+        Measure, typer.Option(help="Pool two-arm comparisons as odds ratio, risk ratio or risk difference.")
+    ] = Measure.OR,
+    tau2: Annotated[
+        Tau2Method,
+        typer.Option(
+            "--tau2", help="Between-study variance: Paule-Mandel or DerSimonian-Laird (truncated at 0)."
+        ),
+    ] = Tau2Method.PM,
+    no_derived: Annotated[
+        bool, typer.Option("--no-derived", help="Leave out counts derived from percentages.")
+    ] = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="Write a forest plot to FILE.svg or FILE.png.", show_default=False),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the plot file if it exists.")] = False,
+    fmt: FormatOption = Format.TABLE,
+    lang: LangOption = Lang.EN,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Rates with 95% confidence intervals, MSC-vs-control effect sizes, and random-effects pooling
+    of like outcomes (same endpoint, same timepoint) with τ², I² and Cochran's Q.
+
+    Example: mscref evidence --indication gvhd --endpoint overall-response
+    """
+    from mscref.evidence_view import evidence_tables
+    from mscref.stats import EvidenceFilter, analyse, evidence_json
+
+    ds = _load(data_dir)
+    for tp in timepoint or ():
+        if not re.fullmatch(TIMEPOINT_PATTERN, tp):
+            raise UsageError(f"bad timepoint {tp!r}: write it as 'day 28', 'week 4', 'month 12' or 'year 2'")
+    flt = EvidenceFilter(indication, source, tuple(endpoint or ()), tuple(timepoint or ()), no_derived)
+    result = analyse(ds, flt, ci, measure, tau2)
+    if plot is not None:
+        from mscref.files import write_atomic
+        from mscref.plots import figure_bytes, forest_figure, plot_format
+
+        kind = plot_format(plot)
+        size = write_atomic(plot, figure_bytes(forest_figure(ds, result), kind), force=force)
+        typer.echo(f"wrote {plot} ({size:,} bytes, {len(result.pooled)} forest panels)", err=True)
+    if not result.proportions:
+        typer.echo("no count outcomes match", err=True)
+    if fmt is Format.JSON:
+        sys.stdout.write(to_json(evidence_json(ds, result)))
+        return
+    tables = evidence_tables(ds, result, lang)
+    if fmt is Format.CSV:
+        if tables:
+            sys.stdout.write(table_csv(tables[0]))
+        return
+    for i, table in enumerate(tables):
+        if i:
+            sys.stdout.write("\n") if fmt is Format.MARKDOWN else _stdout().print()
+        print_table(table, fmt)

@@ -9,8 +9,9 @@ from pathlib import Path
 from mscref.errors import MscrefError
 
 
-def write_atomic(path: Path, text: str, *, force: bool = False) -> int:
-    """Write ``text`` to ``path`` via a temporary file and an atomic rename; return bytes written.
+def write_atomic(path: Path, content: str | bytes, *, force: bool = False) -> int:
+    """Write ``content`` (text is UTF-8 encoded) to ``path`` via a temporary file and an atomic
+    rename; return the bytes written.
 
     An existing file is replaced only with ``force``; a crash mid-write leaves the old file
     intact (the temporary file is removed).
@@ -22,7 +23,7 @@ def write_atomic(path: Path, text: str, *, force: bool = False) -> int:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise MscrefError(f"cannot write {path}: no such directory {parent}")
-    data = text.encode("utf-8")
+    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
     except OSError as exc:
