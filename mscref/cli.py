@@ -6,6 +6,7 @@ import functools
 import re
 import sys
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -21,13 +22,16 @@ from mscref.i18n import Lang
 from mscref.loader import ENV_VAR, load_dataset, shown_path
 from mscref.models import TIMEPOINT_PATTERN, ApprovalStatus, Verdict
 from mscref.output import (
+    Block,
     Bullets,
     Document,
     Fields,
+    Figure,
     Format,
     Heading,
     Paragraph,
     Table,
+    document_html,
     document_markdown,
     table_csv,
     table_markdown,
@@ -167,6 +171,8 @@ def print_document(doc: Document) -> None:
         elif isinstance(block, Bullets):
             for i, item in enumerate(block.items, start=1):
                 console.print(Text(f"{i}. " if block.numbered else "- ") + Text(item))
+        elif isinstance(block, Figure):
+            console.print(Text(f"[figure: {block.caption}]", style="dim"))
         else:
             console.print(_rich_table(block))
             for note in block.notes:
@@ -398,6 +404,11 @@ def claims(
     print_table(claims_table(rows, lang), fmt, rows)
 
 
+class ReportFormat(StrEnum):
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
 @app.command()
 @handles_errors
 def report(
@@ -405,7 +416,19 @@ def report(
         Path | None,
         typer.Option("--output", "-o", help="Write to FILE (default: stdout).", show_default=False),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option("--format", "-f", help="markdown, or one self-contained HTML page with charts."),
+    ] = ReportFormat.MARKDOWN,
+    plots_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--plots-dir",
+            help="Markdown only: save the charts as SVG here and link them.",
+            show_default=False,
+        ),
+    ] = None,
     indication: IndicationOption = None,
     source: SourceOption = None,
     phase: PhaseOption = None,
@@ -416,23 +439,54 @@ def report(
     lang: LangOption = Lang.EN,
     data_dir: DataDirOption = None,
 ) -> None:
-    """A markdown report: overview, source comparison, trials by indication with their outcomes,
-    approved products, safety risks, mechanisms, checked claims and a numbered reference list.
+    """A report: overview, source comparison, trials by indication with their outcomes, evidence
+    statistics, approved products, safety risks, mechanisms, checked claims and a numbered
+    reference list that every table cites.
 
     Example: mscref report --indication gvhd -o gvhd.md
     """
     from mscref.files import write_atomic
     from mscref.report import build_report
 
+    if plots_dir is not None and fmt is not ReportFormat.MARKDOWN:
+        raise UsageError("--plots-dir goes with --format markdown (the HTML report holds its charts)")
+    if plots_dir is not None and not plots_dir.is_dir():
+        raise UsageError(f"--plots-dir {plots_dir}: no such directory")
     ds = _load(data_dir)
     flt = _trial_filter(indication, source, phase, product_type, design, country, text)
     selection = select(ds, flt)
-    markdown = document_markdown(build_report(ds, selection, flt, lang))
+    figures = fmt is ReportFormat.HTML or plots_dir is not None
+    doc = build_report(ds, selection, flt, lang, figures=figures)
+    if fmt is ReportFormat.HTML:
+        content = document_html(doc, lang.value)
+    else:
+        if plots_dir is not None:
+            doc = _save_figures(doc, plots_dir, output, force)
+        content = document_markdown(doc)
     if output is None:
-        sys.stdout.write(markdown)
+        sys.stdout.write(content)
         return
-    size = write_atomic(output, markdown, force=force)
+    size = write_atomic(output, content, force=force)
     typer.echo(f"wrote {output} ({size:,} bytes, {len(selection.records)} records)", err=True)
+
+
+def _save_figures(doc: Document, plots_dir: Path, output: Path | None, force: bool) -> Document:
+    """Write each chart as SVG into ``plots_dir`` and point the markdown at it."""
+    import os
+
+    from mscref.files import write_atomic
+
+    blocks: list[Block] = []
+    base = output.parent if output is not None else Path(".")
+    for block in doc.blocks:
+        if isinstance(block, Figure):
+            target = plots_dir / block.name
+            write_atomic(target, block.svg, force=force)
+            typer.echo(f"wrote {target}", err=True)
+            href = os.path.relpath(target, base).replace(os.sep, "/")
+            block = Figure(block.caption, block.svg, block.name, href)
+        blocks.append(block)
+    return Document(doc.title, tuple(blocks))
 
 
 @app.command()

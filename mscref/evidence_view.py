@@ -79,7 +79,7 @@ def proportions_table(ev: Evidence) -> Table:
             "Events/total",
             "Rate",
             "95% CI",
-            "0%" + " " * 19 + "100%",
+            "Forest (0–100%)",
         ),
         tuple(rows),
         title="Single proportions",

@@ -30,6 +30,10 @@ def write_atomic(path: Path, content: str | bytes, *, force: bool = False) -> in
         raise MscrefError(f"cannot write {path}: {exc.strerror}") from None
     done = False
     try:
+        # mkstemp makes the file private (0600); give it the mode a plain open() would, or keep
+        # the mode of the file it replaces.
+        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -42,3 +46,9 @@ def write_atomic(path: Path, content: str | bytes, *, force: bool = False) -> in
         if not done:
             Path(tmp).unlink(missing_ok=True)
     return len(data)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

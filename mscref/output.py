@@ -57,7 +57,17 @@ class Bullets:
     numbered: bool = False
 
 
-Block = Heading | Paragraph | Fields | Bullets | Table
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A chart: inline SVG for HTML, and an image link for markdown once a copy is saved."""
+
+    caption: str
+    svg: str
+    name: str  # file name for a saved copy, e.g. "forest-1.svg"
+    href: str | None = None  # where the saved copy is, relative to the markdown
+
+
+Block = Heading | Paragraph | Fields | Bullets | Table | Figure
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +130,89 @@ def document_markdown(doc: Document) -> str:
                 for i, item in enumerate(block.items, start=1)
             ]
             parts.append("\n".join(lines) + "\n")
+        elif isinstance(block, Figure):
+            if block.href:
+                parts.append(f"![{md_escape(block.caption)}](<{block.href.replace('>', '%3E')}>)\n")
         else:
             parts.append(table_markdown(block))
     return "\n".join(parts)
+
+
+# ------------------------------------------------------------------------------------------
+# HTML
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","PingFang SC",sans-serif;
+max-width:1100px;margin:2em auto;padding:0 1em;color:#1b1b1b;line-height:1.45}
+table{border-collapse:collapse;margin:1em 0;font-size:.9em;width:100%}
+th,td{border:1px solid #ccc;padding:.3em .5em;vertical-align:top;text-align:left}
+th{background:#f2f4f7}caption{font-weight:600;text-align:left;padding:.3em 0}
+p.note{color:#555;font-size:.85em;margin:.2em 0}figure{margin:1em 0}figure svg{max-width:100%;height:auto}
+figcaption{color:#555;font-size:.85em}dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}
+dt{font-weight:600}dd{margin:0}
+"""
+
+
+# Nothing may load or run: no network, no scripts; only the inline stylesheet.
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def _h(text: str) -> str:
+    from html import escape
+
+    return escape(text, quote=True).replace("\n", "<br>")
+
+
+def _inline_svg(svg: str) -> str:
+    """SVG markup for embedding: no XML declaration or DOCTYPE, no scripts or event handlers."""
+    start = svg.find("<svg")
+    body = svg[start:] if start >= 0 else ""
+    if re.search(r"<script|\son[a-z]+\s*=|javascript:", body, re.I):
+        raise ValueError("refusing to embed an SVG that holds script")
+    return body
+
+
+def table_html(table: Table) -> str:
+    out = ["<table>"]
+    if table.title:
+        out.append(f"<caption>{_h(table.title)}</caption>")
+    out.append("<thead><tr>" + "".join(f"<th>{_h(c)}</th>" for c in table.columns) + "</tr></thead><tbody>")
+    for row in table.rows:
+        out.append("<tr>" + "".join(f"<td>{_h(c)}</td>" for c in row) + "</tr>")
+    out.append("</tbody></table>")
+    out += [f'<p class="note">{_h(n)}</p>' for n in table.notes]
+    return "\n".join(out)
+
+
+def document_html(doc: Document, lang: str = "en") -> str:
+    """One self-contained HTML page: inline CSS and SVG, no scripts, no network, all text escaped."""
+    body = [f"<h1>{_h(doc.title)}</h1>"]
+    for block in doc.blocks:
+        if isinstance(block, Heading):
+            level = max(2, min(block.level, 6))
+            body.append(f"<h{level}>{_h(block.text)}</h{level}>")
+        elif isinstance(block, Paragraph):
+            body.append(f"<p>{_h(block.text)}</p>")
+        elif isinstance(block, Fields):
+            items = "".join(f"<dt>{_h(k)}</dt><dd>{_h(v)}</dd>" for k, v in block.pairs if v)
+            body.append(f"<dl>{items}</dl>")
+        elif isinstance(block, Bullets):
+            tag = "ol" if block.numbered else "ul"
+            body.append(f"<{tag}>" + "".join(f"<li>{_h(i)}</li>" for i in block.items) + f"</{tag}>")
+        elif isinstance(block, Figure):
+            body.append(
+                f"<figure>{_inline_svg(block.svg)}<figcaption>{_h(block.caption)}</figcaption></figure>"
+            )
+        else:
+            body.append(table_html(block))
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{_h(lang)}"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
+        f"<title>{_h(doc.title)}</title><style>{_CSS}</style></head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
 
 
 # ------------------------------------------------------------------------------------------

@@ -65,8 +65,14 @@ def _panel(ax: Any, p: PooledEstimate, indication: str) -> None:
     right.append(f"{_fmt(p, p.estimate)} [{_fmt(p, p.low)}, {_fmt(p, p.high)}]")
     for text, y in zip(right, [*ys, 0], strict=True):
         ax.annotate(text, xy=(1.02, y), xycoords=("axes fraction", "data"), va="center", fontsize=8)
-    ax.set_title(
-        f"{indication}: {p.endpoint_label}, {p.timepoint} — pooled {p.kind}", fontsize=10, loc="left"
+    when = "" if p.timepoint in p.endpoint_label else f", {p.timepoint}"
+    ax.set_title(f"{indication}: {p.endpoint_label}{when} — pooled {p.kind}", fontsize=10, loc="left")
+    ax.annotate(
+        "estimate [95% CI]  weight",
+        xy=(1.02, n + 1.6),
+        xycoords=("axes fraction", "data"),
+        fontsize=7,
+        color="grey",
     )
     ax.set_xlabel(
         f"{p.method}\n{p.heterogeneity()}" + (f"\n{'; '.join(p.notes)}" if p.notes else ""),
@@ -79,16 +85,20 @@ def forest_figure(ds: Dataset, ev: Evidence) -> Figure:
     """One forest panel per pooled estimate."""
     if not ev.pooled:
         raise UsageError("nothing to plot: no pooled estimate for this selection (see 'Not pooled')")
+    return pools_figure(ds, list(ev.pooled))
+
+
+def pools_figure(ds: Dataset, pools: list[PooledEstimate]) -> Figure:
     plt = _pyplot()
-    heights = [1.2 + 0.45 * (p.k + 2) for p in ev.pooled]
+    heights = [1.2 + 0.45 * (p.k + 2) for p in pools]
     fig, axes = plt.subplots(
-        len(ev.pooled),
+        len(pools),
         1,
         figsize=(9, sum(heights) + 0.6),
         squeeze=False,
         gridspec_kw={"height_ratios": heights},
     )
-    for ax, p in zip(axes[:, 0], ev.pooled, strict=True):
+    for ax, p in zip(axes[:, 0], pools, strict=True):
         _panel(ax, p, ds.indication(p.indication).name)
     fig.tight_layout()
     return cast("Figure", fig)

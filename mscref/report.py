@@ -11,7 +11,7 @@ from mscref import __version__
 from mscref.dataset import Dataset
 from mscref.i18n import Lang, enum_label, label, name_in, text_in
 from mscref.models import Control, Product, StatementCategory, Trial, Verdict
-from mscref.output import Block, Bullets, Document, Fields, Heading, Paragraph, Table
+from mscref.output import Block, Bullets, Document, Fields, Figure, Heading, Paragraph, Table
 from mscref.query import Selection, TrialFilter
 from mscref.views import (
     approval_text,
@@ -41,6 +41,7 @@ _HEADINGS: dict[str, tuple[str, str]] = {
     "mechanisms": ("Mechanisms of action", "作用机制"),
     "challenges": ("Manufacturing challenges", "产业化挑战"),
     "claims": ("Checked seed claims", "原文论断核查"),
+    "evidence": ("Evidence statistics", "证据统计"),
     "references": ("References", "参考文献"),
 }
 
@@ -107,8 +108,9 @@ def build_report(
     flt: TrialFilter,
     lang: Lang,
     date: dt.date | None = None,
+    figures: bool = False,
 ) -> Document:
-    """The whole report for the selected records."""
+    """The whole report for the selected records; ``figures`` adds SVG charts (for HTML)."""
     cites = Citations()
     zh = lang is Lang.ZH
     date = date or report_date()
@@ -173,6 +175,12 @@ def build_report(
         blocks.append(Heading(_h("sources", lang)))
         blocks.append(Paragraph(f"{table.notes[0]} {cites.cite(trait_refs)}"))
         blocks.append(Table(table.columns, table.rows))
+        if figures:
+            from mscref.plots import figure_bytes, source_chart
+
+            svg = figure_bytes(source_chart(ds, sources), "svg").decode("utf-8")
+            caption = "各特性在五级等级上的位置" if zh else "Ordinal traits ranked on the five-step scale"
+            blocks.append(Figure(caption, svg, name="sources.svg"))
 
     # -- trials by indication ---------------------------------------------------------------
     if trials:
@@ -253,6 +261,10 @@ def build_report(
                 )
             )
 
+    # -- evidence statistics ----------------------------------------------------------------
+    if trials:
+        blocks += _evidence_blocks(ds, flt, lang, figures)
+
     # -- approved products ------------------------------------------------------------------
     product_list = product_rows(ds)
     if filtered:
@@ -305,3 +317,34 @@ def build_report(
     if flt.indication:
         title += f": {name_in(ds.resolve_indication(flt.indication), lang)}"
     return Document(title, tuple(blocks))
+
+
+def _evidence_blocks(ds: Dataset, flt: TrialFilter, lang: Lang, figures: bool) -> list[Block]:
+    """Pooled estimates and MSC-vs-control comparisons for the selection, with forest plots."""
+    from mscref.evidence_view import comparisons_table, pooled_table
+    from mscref.stats import EvidenceFilter, analyse
+
+    ev = analyse(ds, EvidenceFilter(indication=flt.indication, source=flt.source))
+    if not ev.pooled and not ev.comparisons:
+        return []
+    blocks: list[Block] = [Heading(_h("evidence", lang))]
+    blocks.append(
+        Paragraph(
+            "由 mscref 根据上表结局计算:单组比例用 logit 变换的随机效应模型(Paule-Mandel)合并,"
+            "对照比较用比值比;仅合并相同终点、相同时间点的结局。"
+            if lang is Lang.ZH
+            else "Computed by mscref from the outcomes above: single-arm rates pooled as logit proportions "
+            "and controlled comparisons as odds ratios, random effects (Paule-Mandel); only the same "
+            "endpoint at the same timepoint is pooled."
+        )
+    )
+    for i, p in enumerate(ev.pooled, start=1):
+        blocks.append(pooled_table(ds, p, lang))
+        if figures:
+            from mscref.plots import figure_bytes, pools_figure
+
+            svg = figure_bytes(pools_figure(ds, [p]), "svg").decode("utf-8")
+            blocks.append(Figure(f"Forest plot: {p.endpoint_label}, {p.kind}", svg, name=f"forest-{i}.svg"))
+    if ev.comparisons:
+        blocks.append(comparisons_table(ev))
+    return blocks
