@@ -103,6 +103,7 @@ def comparisons_table(ev: Evidence) -> Table:
                 f"{100 * c.risk_difference.high:+.1f})",
                 f"{_ratio(c.risk_ratio.estimate)} ({_ratio(c.risk_ratio.low)}–{_ratio(c.risk_ratio.high)})",
                 f"{_ratio(c.odds_ratio.estimate)} ({_ratio(c.odds_ratio.low)}–{_ratio(c.odds_ratio.high)})",
+                f"{c.p_value:.3g}" + (f" (reported {c.reported_p})" if c.reported_p else ""),
                 f"{c.correction} added to every cell for RR/OR" if c.correction else "",
             )
         )
@@ -116,13 +117,14 @@ def comparisons_table(ev: Evidence) -> Table:
             "Risk difference (95% CI)",
             "Risk ratio (95% CI)",
             "Odds ratio (95% CI)",
+            "p (χ²)",
             "Note",
         ),
         tuple(rows),
         title="Two-arm comparisons (MSC arm vs control)",
         notes=(
             "Risk difference: Newcombe hybrid score interval; risk ratio: log (Katz); "
-            "odds ratio: logit (Woolf).",
+            "odds ratio: logit (Woolf); p: Pearson chi-square without continuity correction.",
         ),
     )
 

@@ -109,6 +109,8 @@ class ComparisonRow:
     risk_ratio: Interval
     odds_ratio: Interval
     correction: float | None  # added to every cell when a cell was zero
+    p_value: float  # Pearson chi-square test, no continuity correction
+    reported_p: str | None  # the p-value the source reports, for comparison
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +228,14 @@ def compare_arms(t: ArmCount, c: ArmCount) -> tuple[Interval, Interval, Interval
     lo, hi = confint_proportions_2indep(a, n1, b, n2, method="logit", compare="odds-ratio", correction=False)
     or_ = Interval(odds, float(lo), float(hi), "logit (Woolf)" + note)
     return rd, rr, or_, corr
+
+
+def chi_square_p(t: ArmCount, c: ArmCount) -> float:
+    """Two-sided p of Pearson's chi-square test of two proportions (no continuity correction)."""
+    from statsmodels.stats.proportion import proportions_chisquare
+
+    _chi2, p, _table = proportions_chisquare([t.events, c.events], [t.total, c.total])
+    return float(p)
 
 
 # ------------------------------------------------------------------------------------------
@@ -482,6 +492,8 @@ def analyse(
                     rr,
                     or_,
                     corr,
+                    chi_square_p(treat, ctrl),
+                    outcome.p_value,
                 )
                 comparisons.append(row)
                 paired[key].append(_comparison_input(row, measure))
@@ -601,6 +613,9 @@ def evidence_json(ds: Dataset, ev: Evidence) -> dict[str, Any]:
                 "risk_ratio": c.risk_ratio.as_dict(),
                 "odds_ratio": c.odds_ratio.as_dict(),
                 "continuity_correction": c.correction,
+                "p_value": c.p_value,
+                "p_method": "Pearson chi-square, no continuity correction",
+                "reported_p": c.reported_p,
             }
             for c in ev.comparisons
         ],

@@ -267,3 +267,15 @@ def test_bad_timepoint_is_a_usage_error() -> None:
     result = runner.invoke(app, ["evidence", "--timepoint", "28 days"])
     assert result.exit_code == 2
     assert "write it as 'day 28'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("trial", "reported"),
+    [("amimestrocel-trial-a", "0.375"), ("msc-basiliximab-rct", "0.001")],
+)
+def test_chi_square_reproduces_the_published_p_values(bundled: Dataset, trial: str, reported: str) -> None:
+    """The papers' p-values come back from the (partly derived) counts: a check on both."""
+    ev = analyse(bundled, EvidenceFilter(indication="gvhd"))
+    (row,) = [c for c in ev.comparisons if c.trial_id == trial and c.reported_p]
+    assert row.reported_p == reported
+    assert f"{row.p_value:.3f}" == reported
