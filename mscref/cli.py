@@ -16,6 +16,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from mscref import __version__
+from mscref.ctgov import ImportFailed
 from mscref.dataset import Dataset
 from mscref.errors import DataError, MscrefError, UsageError
 from mscref.i18n import Lang
@@ -75,7 +76,7 @@ def handles_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except DataError as exc:
+        except (DataError, ImportFailed) as exc:
             for problem in exc.problems:
                 typer.echo(str(problem), err=True)
             typer.echo(f"error: {exc.args[0]}", err=True)
@@ -558,3 +559,129 @@ def evidence(
         if i:
             sys.stdout.write("\n") if fmt is Format.MARKDOWN else _stdout().print()
         print_table(table, fmt)
+
+
+import_app = typer.Typer(
+    help="Import trial records from registries.\n\nExample: mscref import ctgov studies.json -o mine.yaml",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("ctgov")
+@handles_errors
+def import_ctgov(
+    files: Annotated[
+        list[Path], typer.Argument(help="ClinicalTrials.gov API v2 JSON: studies, lists, search pages.")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The trials YAML file to create or merge into.")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+    ] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Turn ClinicalTrials.gov records into mscref trials, merging into OUT without losing anything:
+    a trial already there (same NCT id) gets only its registry block updated.
+
+    Example: mscref import ctgov studies.json -o data/trials.yaml --dry-run
+    """
+    import difflib
+
+    from mscref.ctgov import map_studies, read_studies
+    from mscref.errors import DataError
+    from mscref.files import write_atomic
+    from mscref.loader import check_trials_text
+    from mscref.merge import merge_trials
+    from mscref.yamlio import decode
+
+    studies = read_studies(list(files))
+    in_data_dir = output.name == "trials.yaml" and (output.parent / "sources.yaml").exists()
+    context_dir = output.parent if in_data_dir else data_dir
+    ds = _load(context_dir)
+    existing: str | None = None
+    if output.exists():
+        text, problem = decode(str(output), output.read_bytes())
+        if problem is not None or text is None:
+            raise DataError([problem] if problem else [])
+        existing = text
+        if not in_data_dir:
+            problems = check_trials_text(str(output), existing, ds)
+            if problems:
+                raise DataError(problems)
+    mapped = map_studies(studies, ds)
+    taken = ds.all_ids()
+    result = merge_trials(existing, mapped, taken, str(output))
+    # Check the result exactly as it would be written, before anything touches the disk.
+    if in_data_dir:
+        load_dataset(output.parent, overrides={"trials.yaml": result.text})
+    else:
+        problems = check_trials_text(str(output), result.text, ds)
+        if problems:
+            raise DataError(problems)
+    for label_, items in (
+        ("added", result.added),
+        ("updated", result.updated),
+        ("unchanged", result.unchanged),
+    ):
+        for item in items:
+            typer.echo(f"{label_}: {item}", err=True)
+    if dry_run:
+        diff = difflib.unified_diff(
+            (existing or "").splitlines(keepends=True),
+            result.text.splitlines(keepends=True),
+            fromfile=f"{output} (now)",
+            tofile=f"{output} (after import)",
+        )
+        sys.stdout.write("".join(diff))
+        typer.echo(f"dry run: {result.summary()}; nothing written", err=True)
+        return
+    if result.text == existing:
+        typer.echo(f"{output}: {result.summary()}; file unchanged", err=True)
+        return
+    write_atomic(output, result.text, force=True)
+    typer.echo(f"wrote {output}: {result.summary()}", err=True)
+
+
+@app.command()
+@handles_errors
+def schema(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Data files: sources, indications, references, trials, claims, statements.",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write NAME.schema.json files into DIR.", show_default=False),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite schema files that exist.")] = False,
+) -> None:
+    """JSON Schema (draft-07) for the data files, generated from the same models the loader uses,
+    for editors with the YAML language server.
+
+    Example: mscref schema trials -o schemas/
+    """
+    from mscref.files import write_atomic
+    from mscref.jsonschema import file_schema, schema_names
+
+    known = schema_names()
+    chosen = names or known
+    for name in chosen:
+        if name not in known:
+            raise UsageError(f"unknown data file {name!r}; choose from {', '.join(known)}")
+    if output is None:
+        if len(chosen) == 1:
+            sys.stdout.write(to_json(file_schema(chosen[0])))
+        else:
+            sys.stdout.write(to_json({name: file_schema(name) for name in chosen}))
+        return
+    if not output.is_dir():
+        raise UsageError(f"{output}: no such directory")
+    for name in chosen:
+        target = output / f"{name}.schema.json"
+        write_atomic(target, to_json(file_schema(name)), force=force)
+        typer.echo(f"wrote {target}", err=True)

@@ -92,6 +92,22 @@ class Dataset:
     def level(self, level_id: str) -> Level:
         return _by_id(self.levels, level_id)
 
+    def all_ids(self) -> set[str]:
+        """Every id in the shared namespace (sources, indications, references, products, trials,
+        claims, statements)."""
+        ids: set[str] = set()
+        for collection in (
+            self.sources,
+            self.indications,
+            self.references,
+            self.products,
+            self.trials,
+            self.claims,
+            self.statements,
+        ):
+            ids.update(r.id for r in collection)
+        return ids
+
     # ---- names and aliases ----------------------------------------------------------------
     def resolve_source(self, name: str) -> Source:
         return _resolve(self.sources, name, "source")

@@ -66,6 +66,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     # values
     "none": ("—", "—"),
     "unknown": ("unknown", "未知"),
+    "unclassified": ("unclassified", "未分类"),
     "not_in_seed": ("not in seed", "原文未提及"),
     "randomized": ("randomized", "随机"),
     "non_randomized": ("non-randomized", "非随机"),

@@ -6,6 +6,7 @@ them at once, each as ``FILE:LINE: path.to.field: what was expected, what was fo
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import defaultdict
 from collections.abc import Iterable
@@ -19,15 +20,18 @@ from mscref.models import (
     ClaimsFile,
     IndicationsFile,
     ProductType,
+    Reference,
+    ReferenceKind,
     ReferencesFile,
     SourceClass,
     SourcesFile,
     StatementsFile,
     TraitKind,
+    Trial,
     TrialsFile,
 )
 from mscref.schema import Builder, PendingRef, did_you_mean
-from mscref.yamlio import YMap, YSeq, read_file
+from mscref.yamlio import YMap, YSeq, parse_text, read_file
 
 #: The data files, the model each holds, and whether a data directory must have it.
 FILES: dict[str, tuple[type, bool]] = {
@@ -67,8 +71,13 @@ class _Located:
     path: str
 
 
-def load_dataset(directory: Path | str | None = None) -> Dataset:
-    """Load and validate a data directory; raises :class:`DataError` listing every problem."""
+def load_dataset(directory: Path | str | None = None, overrides: dict[str, str] | None = None) -> Dataset:
+    """Load and validate a data directory; raises :class:`DataError` listing every problem.
+
+    ``overrides`` maps a file name to text that stands in for the file on disk (to check a
+    change before it is written).
+    """
+    overrides = overrides or {}
     directory = Path(directory) if directory is not None else bundled_data_dir()
     shown_dir = shown_path(directory)
     if not directory.exists():
@@ -83,13 +92,13 @@ def load_dataset(directory: Path | str | None = None) -> Dataset:
     for name, (model, required) in FILES.items():
         path = directory / name
         shown = shown_path(path)
-        if not path.exists():
+        if not path.exists() and name not in overrides:
             if required:
                 problems.append(
                     Problem(shown, None, "", f"missing data file (a data directory needs {_required()})")
                 )
             continue
-        doc = read_file(path, shown)
+        doc = parse_text(shown, overrides[name]) if name in overrides else read_file(path, shown)
         problems.extend(doc.problems)
         if doc.root is None:
             continue
@@ -120,11 +129,13 @@ def load_dataset(directory: Path | str | None = None) -> Dataset:
     if {"trials", "products"} & unreadable:
         unreadable.add("records")
     problems.extend(_check_refs([r for r in refs if r.collection not in unreadable], located))
-    if problems or len(built) < sum(1 for n in FILES if (directory / n).exists()):
+    if problems or len(built) < sum(1 for n in FILES if (directory / n).exists() or n in overrides):
         raise DataError(_sorted(problems))
 
     sources: SourcesFile = built["sources.yaml"]
     trials: TrialsFile = built["trials.yaml"]
+    references = built["references.yaml"].references
+    cited_trials, registry_refs = _cite_registry_records(trials.trials, {r.id for r in references})
     claims: ClaimsFile | None = built.get("claims.yaml")
     statements: StatementsFile | None = built.get("statements.yaml")
     dataset = Dataset(
@@ -133,9 +144,9 @@ def load_dataset(directory: Path | str | None = None) -> Dataset:
         traits=sources.traits,
         sources=sources.sources,
         indications=built["indications.yaml"].indications,
-        references=built["references.yaml"].references,
+        references=references + registry_refs,
         products=trials.products,
-        trials=trials.trials,
+        trials=cited_trials,
         claims=claims.claims if claims else (),
         statements=statements.statements if statements else (),
     )
@@ -143,6 +154,65 @@ def load_dataset(directory: Path | str | None = None) -> Dataset:
     if problems:
         raise DataError(_sorted(problems))
     return dataset
+
+
+def _cite_registry_records(
+    trials: tuple[Trial, ...], taken: set[str]
+) -> tuple[tuple[Trial, ...], tuple[Reference, ...]]:
+    """A trial imported from a registry with no references of its own cites its registry record."""
+    out, refs = [], []
+    for trial in trials:
+        if trial.refs or trial.registry is None:
+            out.append(trial)
+            continue
+        reg = trial.registry
+        ref_id, n = f"registry-{reg.id.lower()}", 2
+        while ref_id in taken:
+            ref_id, n = f"registry-{reg.id.lower()}-{n}", n + 1
+        taken.add(ref_id)
+        refs.append(
+            Reference(
+                id=ref_id,
+                kind=ReferenceKind.REGISTRY,
+                title=reg.brief_title,
+                publisher=reg.registry,
+                registry_id=reg.id,
+                note="registry record imported by mscref import",
+            )
+        )
+        out.append(dataclasses.replace(trial, refs=(ref_id,)))
+    return tuple(out), tuple(refs)
+
+
+def check_trials_text(shown: str, text: str, context: Dataset) -> list[Problem]:
+    """Problems of a stand-alone trials file, its references checked against ``context``."""
+    doc = parse_text(shown, text)
+    if doc.root is None:
+        return list(doc.problems)
+    builder = Builder(shown)
+    built = builder.build(TrialsFile, doc.root, "", getattr(doc.root, "line", 1))
+    problems = list(doc.problems) + builder.problems
+    located = _locate({"trials.yaml": (shown, doc.root)})
+    problems += _check_ids(located)
+    own = {c: {loc.record["id"] for loc in items} for c, items in located.items()}
+    known: dict[str, set[str]] = {
+        "sources": {s.id for s in context.sources},
+        "indications": {i.id for i in context.indications},
+        "references": {r.id for r in context.references},
+        "products": own.get("products", set()) | {p.id for p in context.products},
+        "trials": own.get("trials", set()),
+    }
+    for ref in builder.refs:
+        if ref.collection in known and ref.value not in known[ref.collection]:
+            what = {"references": "reference"}.get(ref.collection, ref.collection.rstrip("s"))
+            problems.append(Problem(ref.file, ref.line, ref.path, f"unknown {what} {ref.value!r}"))
+    if built is not None and not problems:
+        trial_ids = {t.id for t in built.trials}
+        used = {s.id for s in context.sources} | {i.id for i in context.indications}
+        clash = sorted(trial_ids & (used | {r.id for r in context.references}))
+        for cid in clash:
+            problems.append(Problem(shown, None, "trials", f"id {cid!r} is already used in the data set"))
+    return _sorted(problems)
 
 
 def _required() -> str:

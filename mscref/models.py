@@ -481,6 +481,104 @@ class Outcome:
             yield "", "an outcome needs arms or a result"
 
 
+class RegistryStatus(StrEnum):
+    """ClinicalTrials.gov overall status."""
+
+    NOT_YET_RECRUITING = "NOT_YET_RECRUITING"
+    RECRUITING = "RECRUITING"
+    ENROLLING_BY_INVITATION = "ENROLLING_BY_INVITATION"
+    ACTIVE_NOT_RECRUITING = "ACTIVE_NOT_RECRUITING"
+    SUSPENDED = "SUSPENDED"
+    TERMINATED = "TERMINATED"
+    COMPLETED = "COMPLETED"
+    WITHDRAWN = "WITHDRAWN"
+    AVAILABLE = "AVAILABLE"
+    NO_LONGER_AVAILABLE = "NO_LONGER_AVAILABLE"
+    TEMPORARILY_NOT_AVAILABLE = "TEMPORARILY_NOT_AVAILABLE"
+    APPROVED_FOR_MARKETING = "APPROVED_FOR_MARKETING"
+    WITHHELD = "WITHHELD"
+    UNKNOWN = "UNKNOWN"
+
+
+class RegistryPhase(StrEnum):
+    NA = "NA"
+    EARLY_PHASE1 = "EARLY_PHASE1"
+    PHASE1 = "PHASE1"
+    PHASE2 = "PHASE2"
+    PHASE3 = "PHASE3"
+    PHASE4 = "PHASE4"
+
+
+class EnrollmentType(StrEnum):
+    ACTUAL = "ACTUAL"
+    ESTIMATED = "ESTIMATED"
+
+
+class Allocation(StrEnum):
+    RANDOMIZED = "RANDOMIZED"
+    NON_RANDOMIZED = "NON_RANDOMIZED"
+    NA = "NA"
+
+
+class Masking(StrEnum):
+    NONE = "NONE"
+    SINGLE = "SINGLE"
+    DOUBLE = "DOUBLE"
+    TRIPLE = "TRIPLE"
+    QUADRUPLE = "QUADRUPLE"
+
+
+class InterventionModel(StrEnum):
+    SINGLE_GROUP = "SINGLE_GROUP"
+    PARALLEL = "PARALLEL"
+    CROSSOVER = "CROSSOVER"
+    FACTORIAL = "FACTORIAL"
+    SEQUENTIAL = "SEQUENTIAL"
+
+
+class RegistryStudyType(StrEnum):
+    INTERVENTIONAL = "INTERVENTIONAL"
+    OBSERVATIONAL = "OBSERVATIONAL"
+    EXPANDED_ACCESS = "EXPANDED_ACCESS"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegistryIntervention:
+    name: str = _req()
+    type: str | None = _f(doc="the registry's intervention type, e.g. BIOLOGICAL")
+    description: str | None = _f()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegistryRecord:
+    """What a registry says of a trial, as imported; ``mscref import`` owns this block and
+    replaces it on every import, while the trial's other fields stay as the curator left them."""
+
+    registry: str = _f("ClinicalTrials.gov")
+    id: str = _req(pattern=REGISTRY_PATTERN)
+    brief_title: str | None = _f()
+    official_title: str | None = _f()
+    overall_status: RegistryStatus | None = _f()
+    study_type: RegistryStudyType | None = _f()
+    phases: tuple[RegistryPhase, ...] = _f(())
+    enrollment: int | None = _f(min=0)
+    enrollment_type: EnrollmentType | None = _f()
+    start_date: str | None = _f(date=True)
+    completion_date: str | None = _f(date=True)
+    sponsor: str | None = _f()
+    conditions: tuple[str, ...] = _f(())
+    unmatched_conditions: tuple[str, ...] = _f((), doc="conditions no indication alias matched")
+    interventions: tuple[RegistryIntervention, ...] = _f(())
+    allocation: Allocation | None = _f()
+    masking: Masking | None = _f()
+    intervention_model: InterventionModel | None = _f()
+    countries: tuple[str, ...] = _f(())
+    source_evidence: str | None = _f(doc="the words the source tissue was read from, or why unknown")
+    origin_evidence: str | None = _f(doc="the words allogeneic/autologous was read from")
+    has_results: bool = _f(False)
+    flags: tuple[str, ...] = _f((), doc="what a curator should check")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Trial:
     id: str = _req(pattern=ID_PATTERN)
@@ -491,7 +589,7 @@ class Trial:
     product_type: ProductType | None = _f(doc="defaults to the product's")
     source: str | None = _f(ref="sources", doc="source tissue; null when unknown")
     origin: Origin | None = _f()
-    indication: str = _req(ref="indications")
+    indication: str | None = _req(ref="indications", doc="null when no indication matches (unclassified)")
     population: str | None = _f()
     study_type: StudyType = _f(StudyType.INTERVENTIONAL)
     phase: Phase | None = _f()
@@ -506,13 +604,16 @@ class Trial:
     outcomes: tuple[Outcome, ...] = _f(())
     status: str | None = _f(doc="e.g. 'completed', 'no results published'")
     notes: str | None = _f()
-    refs: tuple[str, ...] = _req(ref="references")
+    registry: RegistryRecord | None = _f(doc="the registry's record, written by mscref import")
+    refs: tuple[str, ...] = _f((), ref="references")
 
     def checks(self) -> Iterator[Check]:
         if self.product is None and self.intervention is None:
             yield "intervention", "a trial needs a product or an intervention"
-        if not self.refs:
-            yield "refs", "a trial needs at least one reference"
+        if not self.refs and self.registry is None:
+            yield "refs", "a trial needs at least one reference (or a registry record, which cites itself)"
+        if self.registry is not None and self.registry.id not in self.registry_ids:
+            yield "registry_ids", f"registry_ids must list the registry record's id {self.registry.id}"
         arm_ids = [a.id for a in self.arms]
         for i, arm_id in enumerate(arm_ids):
             if arm_id in arm_ids[:i]:

@@ -86,7 +86,7 @@ def listed_records(ds: Dataset) -> list[Record]:
     with_trials = {t.product for t in ds.trials if t.product}
     records: list[Record] = [*ds.trials, *(p for p in ds.products if p.id not in with_trials)]
     order = {ind.id: i for i, ind in enumerate(ds.indications)}
-    return sorted(records, key=lambda r: order.get(r.indication, len(order)))
+    return sorted(records, key=lambda r: order.get(r.indication or "", len(order)))
 
 
 def select(ds: Dataset, flt: TrialFilter) -> Selection:
@@ -157,8 +157,10 @@ def _country_matches(rec: Record, country: str) -> bool:
 def searchable_text(ds: Dataset, rec: Record) -> str:
     """All the words a free-text search looks through for one record."""
     parts: list[str] = [rec.id]
-    ind = ds.indication(rec.indication)
-    parts += names_of(ind)
+    if rec.indication:
+        parts += names_of(ds.indication(rec.indication))
+    elif isinstance(rec, Trial) and rec.registry:
+        parts += list(rec.registry.conditions)
     product = rec if isinstance(rec, Product) else ds.product_of(rec)
     if product is not None:
         parts += names_of(product)

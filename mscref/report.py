@@ -20,6 +20,7 @@ from mscref.views import (
     claims_table,
     compare_table,
     design_text,
+    indication_label,
     n_text,
     product_label,
     product_rows,
@@ -124,7 +125,9 @@ def build_report(
 
     # -- overview ---------------------------------------------------------------------------
     if filtered:
-        claims = claim_rows(ds, indications={i for ind in indication_ids for i in ds.indication_family(ind)})
+        claims = claim_rows(
+            ds, indications={i for ind in indication_ids if ind for i in ds.indication_family(ind)}
+        )
     else:
         claims = claim_rows(ds)
     product_ids = {r.id for r in records if isinstance(r, Product)} | {t.product for t in trials if t.product}
@@ -144,7 +147,7 @@ def build_report(
                 ("获批记录" if zh else "Approvals", str(len(approvals))),
                 (
                     label("indication", lang),
-                    ", ".join(name_in(ds.indication(i), lang) for i in indication_ids) or None,
+                    ", ".join(indication_label(ds, i, lang) for i in indication_ids) or None,
                 ),
                 (
                     label("claims", lang),
@@ -189,9 +192,12 @@ def build_report(
         group = [t for t in trials if t.indication == ind_id]
         if not group:
             continue
-        ind = ds.indication(ind_id)
-        other = ind.name if zh else ind.name_zh
-        blocks.append(Heading(f"{name_in(ind, lang)} ({other})", level=3))
+        if ind_id is None:
+            blocks.append(Heading(indication_label(ds, None, lang), level=3))
+        else:
+            ind = ds.indication(ind_id)
+            other = ind.name if zh else ind.name_zh
+            blocks.append(Heading(f"{name_in(ind, lang)} ({other})", level=3))
         blocks.append(
             Table(
                 tuple(
@@ -268,7 +274,7 @@ def build_report(
     # -- approved products ------------------------------------------------------------------
     product_list = product_rows(ds)
     if filtered:
-        wanted = {i for ind in indication_ids for i in ds.indication_family(ind)}
+        wanted = {i for ind in indication_ids if ind for i in ds.indication_family(ind)}
         product_list = [r for r in product_list if r["indication"] in wanted]
     if product_list:
         blocks.append(Heading(_h("products", lang)))

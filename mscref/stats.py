@@ -447,6 +447,9 @@ def analyse(
     labels: dict[str, str] = {}
     timepoints: dict[tuple[str, str, int | None], set[str]] = defaultdict(set)
     for trial in _selected(ds, flt):
+        indication = trial.indication
+        if indication is None:  # unclassified: nothing to pool it with
+            continue
         for outcome in trial.outcomes:
             if not _outcome_wanted(outcome, flt):
                 continue
@@ -462,7 +465,7 @@ def analyse(
                 proportions.append(
                     ProportionRow(
                         trial.id,
-                        trial.indication,
+                        indication,
                         outcome.endpoint,
                         outcome.endpoint_label,
                         outcome.timepoint,
@@ -471,9 +474,9 @@ def analyse(
                         proportion_interval(c.events, c.total, ci_method),
                     )
                 )
-            key = (trial.indication, outcome.endpoint, timepoint_days(outcome.timepoint))
+            key = (indication, outcome.endpoint, timepoint_days(outcome.timepoint))
             if outcome.timepoint:
-                timepoints[(trial.indication, outcome.endpoint, None)].add(outcome.timepoint)
+                timepoints[(indication, outcome.endpoint, None)].add(outcome.timepoint)
             if uncontrolled and len(counts) == 1:
                 single[key].append(_logit_input(trial.id, counts[0], outcome.timepoint))
             ci = _control_index(trial, counts)
@@ -482,7 +485,7 @@ def analyse(
                 rd, rr, or_, corr = compare_arms(treat, ctrl)
                 row = ComparisonRow(
                     trial.id,
-                    trial.indication,
+                    indication,
                     outcome.endpoint,
                     outcome.endpoint_label,
                     outcome.timepoint,

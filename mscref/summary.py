@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mscref.dataset import Dataset
-from mscref.i18n import Lang, enum_label, label, name_in
+from mscref.i18n import Lang, enum_label, label
 from mscref.models import Verdict
 from mscref.output import Table
-from mscref.views import design_category, source_label
+from mscref.views import design_category, indication_label, source_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -29,7 +29,7 @@ def trial_frame(ds: Dataset, lang: Lang) -> pd.DataFrame:
 
     rows = [
         {
-            "indication": name_in(ds.indication(t.indication), lang),
+            "indication": indication_label(ds, t.indication, lang),
             "source": source_label(ds, ds.source_of(t), lang),
             "phase": t.phase.value if t.phase else label("unknown", lang),
             "design": design_category(t, lang),

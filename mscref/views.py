@@ -149,6 +149,11 @@ def verdict_text(ds: Dataset, rec: Record, lang: Lang) -> str:
     return enum_label(verdict, lang) if verdict else label("not_in_seed", lang)
 
 
+def indication_label(ds: Dataset, indication_id: str | None, lang: Lang) -> str:
+    """An indication's name, or 'unclassified' for a trial no indication matched."""
+    return name_in(ds.indication(indication_id), lang) if indication_id else label("unclassified", lang)
+
+
 def source_label(ds: Dataset, source_id: str | None, lang: Lang) -> str:
     if source_id is None:
         return label("unknown", lang)
@@ -295,7 +300,7 @@ def trials_table(ds: Dataset, selection: Selection, lang: Lang) -> Table:
                     rec.id,
                     product_label(ds, rec, lang),
                     source_label(ds, ds.source_of(rec), lang),
-                    name_in(ds.indication(rec.indication), lang),
+                    indication_label(ds, rec.indication, lang),
                     rec.phase.value if rec.phase else label("none", lang),
                     design_text(rec, lang),
                     str(rec.n) if rec.n is not None else "?",
@@ -473,7 +478,7 @@ def show_document(ds: Dataset, rec: Trial | Product | Source, lang: Lang) -> Doc
                         label("origin", lang),
                         enum_label(rec.origin or (product.origin if product else None), lang),
                     ),
-                    (label("indication", lang), name_in(ds.indication(rec.indication), lang)),
+                    (label("indication", lang), indication_label(ds, rec.indication, lang)),
                     (label("population", lang), rec.population),
                     (label("study_type", lang), enum_label(rec.study_type, lang)),
                     (label("phase", lang), _phase_text(rec)),

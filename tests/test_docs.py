@@ -14,8 +14,14 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def commands() -> dict[str, object]:
+    """Every command by its full name (``import ctgov`` too)."""
     group = typer.main.get_command(app)
-    return dict(group.commands)  # type: ignore[attr-defined]
+    out: dict[str, object] = {}
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        out[name] = command
+        for sub, subcommand in getattr(command, "commands", {}).items():
+            out[f"{name} {sub}"] = subcommand
+    return out
 
 
 def test_every_command_has_help_with_an_example() -> None:

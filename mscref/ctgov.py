@@ -1,0 +1,683 @@
+"""Turn ClinicalTrials.gov API v2 study records into mscref trial entries.
+
+Reads every shape the API returns (one study, a list of studies, a search page, a list of
+pages, records cut down with ``fields=``), maps what the registry holds, classifies the source
+tissue and allogeneic/autologous origin from the record's own words (``unknown`` when they do
+not say), and imports the primary outcome's per-arm counts when results are posted.
+
+Nothing is guessed: conditions no indication alias matches are kept and flagged, and so is
+anything a curator should check. Every problem names the file and the record.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from mscref.dataset import Dataset, fold, names_of
+from mscref.errors import MscrefError
+from mscref.models import (
+    TIMEPOINT_PATTERN,
+    Allocation,
+    EnrollmentType,
+    InterventionModel,
+    Masking,
+    RegistryPhase,
+    RegistryStatus,
+    RegistryStudyType,
+    date_problem,
+)
+
+MAX_JSON_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProblem:
+    file: str
+    record: str
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file}: {self.record}: {self.message}" if self.record else f"{self.file}: {self.message}"
+        )
+
+
+class ImportFailed(MscrefError):
+    """The input holds problems; nothing was written."""
+
+    def __init__(self, problems: list[ImportProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in the input; nothing was written"
+        )
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+@dataclass
+class Study:
+    """One study record and where it came from."""
+
+    file: str
+    where: str  # "record 3" or "page 2, record 1"
+    data: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        nct = _get(self.data, "protocolSection", "identificationModule", "nctId")
+        return f"{self.where} ({nct})" if isinstance(nct, str) else self.where
+
+
+# ------------------------------------------------------------------------------------------
+# Reading the files
+
+
+def read_studies(paths: list[Path]) -> list[Study]:
+    """Every study in the files, or ImportFailed listing every file and record that is wrong."""
+    studies: list[Study] = []
+    problems: list[ImportProblem] = []
+    for path in paths:
+        name = str(path)
+        try:
+            if path.stat().st_size > MAX_JSON_BYTES:
+                problems.append(ImportProblem(name, "", f"larger than {MAX_JSON_BYTES // 1048576} MiB"))
+                continue
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            problems.append(ImportProblem(name, "", "no such file"))
+            continue
+        except IsADirectoryError:
+            problems.append(ImportProblem(name, "", "is a directory, not a file"))
+            continue
+        except PermissionError:
+            problems.append(ImportProblem(name, "", "permission denied"))
+            continue
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            problems.append(
+                ImportProblem(name, "", f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")
+            )
+            continue
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            problems.append(
+                ImportProblem(name, "", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
+            )
+            continue
+        except RecursionError:
+            problems.append(ImportProblem(name, "", "not valid JSON: nested too deeply"))
+            continue
+        for where, item in _records(data):
+            if isinstance(item, dict) and isinstance(item.get("protocolSection"), dict):
+                studies.append(Study(name, where, item))
+            else:
+                problems.append(
+                    ImportProblem(
+                        name, where, f"not a study record ({_shape(item)}; a study has a 'protocolSection')"
+                    )
+                )
+    if problems:
+        raise ImportFailed(problems)
+    return studies
+
+
+def _records(data: Any) -> Iterator[tuple[str, Any]]:
+    """(where, record) for a study, a list of studies, a search page or a list of pages."""
+    if isinstance(data, dict) and "protocolSection" in data:
+        yield "record 1", data
+    elif isinstance(data, dict) and "studies" in data:
+        yield from _page_records(data, "")
+    elif isinstance(data, list):
+        if data and all(isinstance(x, dict) and "studies" in x for x in data):
+            for p, page in enumerate(data, start=1):
+                yield from _page_records(page, f"page {p}, ")
+        else:
+            for i, item in enumerate(data, start=1):
+                yield f"record {i}", item
+    else:
+        yield "the file", data
+
+
+def _page_records(page: dict[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
+    studies = page.get("studies")
+    if not isinstance(studies, list):
+        yield f"{prefix}'studies'", studies
+        return
+    for i, item in enumerate(studies, start=1):
+        yield f"{prefix}record {i}", item
+
+
+def _shape(item: Any) -> str:
+    if isinstance(item, dict):
+        keys = ", ".join(list(item)[:5])
+        return f"an object with keys {keys}" if keys else "an empty object"
+    if isinstance(item, list):
+        return "a list"
+    return f"a {type(item).__name__}"
+
+
+def _get(data: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+# ------------------------------------------------------------------------------------------
+# Classifying source tissue and origin from the record's words
+
+# (tissue as a source would name it, pattern); more specific first (cord blood before cord).
+_TISSUES: list[tuple[str, re.Pattern[str]]] = [
+    ("umbilical cord blood", re.compile(r"\b(umbilical\s+)?cord[-\s]+blood\b|\bUCB\b", re.I)),
+    (
+        "umbilical cord",
+        re.compile(r"\bumbilical[-\s]+cord\b(?![-\s]+blood)|wharton'?s?[-\s]+jelly|\bh?UC-?MSCs?\b", re.I),
+    ),
+    (
+        "adipose",
+        re.compile(r"\badipose\b|\bfat[-\s]derived\b|\blipoaspirate\b|\bh?AD-?MSCs?\b|\bADSCs?\b", re.I),
+    ),
+    ("bone marrow", re.compile(r"\bbone[-\s]+marrow\b|\bBM-?MSCs?\b|\bmarrow[-\s]derived\b", re.I)),
+    ("amnion", re.compile(r"\bamnio(n|tic)\b|\bh?AMSCs?\b", re.I)),
+    ("placenta", re.compile(r"\bplacenta(l)?\b", re.I)),
+    ("dental pulp", re.compile(r"\bdental[-\s]+pulp\b|\bDPSCs?\b", re.I)),
+    ("menstrual blood", re.compile(r"\bmenstrual[-\s]+blood\b", re.I)),
+]
+_ALLOGENEIC = re.compile(r"\ballogen(e)?ic\b", re.I)
+_AUTOLOGOUS = re.compile(r"\bautologous\b", re.I)
+_MSC = re.compile(r"\bmesenchymal\b|\bstromal\b|\bMSCs?\b|\bMSC-", re.I)
+_VESICLES = re.compile(r"\bexosomes?\b|\bextracellular[-\s]+vesicles?\b|\bsecretome\b|\bEVs?\b", re.I)
+_ENGINEERED = re.compile(r"\bgenetically[-\s]+(modified|engineered)\b|\btransduced\b|\bengineered\b", re.I)
+_PLACEBO = re.compile(r"\bplacebo\b|\bsham\b|\bvehicle\b", re.I)
+
+
+def _texts(study: dict[str, Any]) -> list[tuple[str, str]]:
+    """(where, text) for the words that describe what was given: interventions, then titles."""
+    ps = study.get("protocolSection", {})
+    out: list[tuple[str, str]] = []
+    for i, iv in enumerate(_get(ps, "armsInterventionsModule", "interventions") or []):
+        if not isinstance(iv, dict) or _PLACEBO.search(str(iv.get("name", ""))):
+            continue
+        for key in ("name", "description"):
+            if isinstance(iv.get(key), str):
+                out.append((f"interventions[{i}].{key}", iv[key]))
+    for key in ("briefTitle", "officialTitle"):
+        text = _get(ps, "identificationModule", key)
+        if isinstance(text, str):
+            out.append((key, text))
+    return out
+
+
+def classify_tissue(study: dict[str, Any]) -> tuple[str | None, str]:
+    """The tissue the record names, with the words it was read from; None when it names none
+    or names more than one (then the evidence says which)."""
+    found: dict[str, str] = {}
+    for where, text in _texts(study):
+        for tissue, pattern in _TISSUES:
+            m = pattern.search(text)
+            if m and tissue not in found:
+                found[tissue] = f"{where}: '{m.group(0)}'"
+                if tissue == "umbilical cord blood":
+                    text = pattern.sub(" ", text)  # "cord blood" is not also "umbilical cord"
+    if not found:
+        return None, "unknown: no source tissue named in the interventions or titles"
+    if len(found) > 1:
+        return None, "unknown: several tissues named (" + "; ".join(
+            f"{t} from {w}" for t, w in found.items()
+        ) + ")"
+    ((tissue, where),) = found.items()
+    return tissue, f"{tissue} from {where}"
+
+
+def classify_origin(study: dict[str, Any]) -> tuple[str | None, str]:
+    allo = auto = None
+    for where, text in _texts(study):
+        allo = allo or (where if _ALLOGENEIC.search(text) else None)
+        auto = auto or (where if _AUTOLOGOUS.search(text) else None)
+    if allo and auto:
+        return None, f"unknown: both allogeneic ({allo}) and autologous ({auto}) named"
+    if allo:
+        return "allogeneic", f"allogeneic from {allo}"
+    if auto:
+        return "autologous", f"autologous from {auto}"
+    return None, "unknown: neither allogeneic nor autologous named"
+
+
+# ------------------------------------------------------------------------------------------
+# Mapping one study
+
+
+@dataclass
+class Mapped:
+    nct: str
+    trial: dict[str, Any]
+    problems: list[str] = field(default_factory=list)
+
+
+def _enum(value: Any, enum: type[StrEnum], path: str, problems: list[str]) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return str(enum(value).value)
+        except ValueError:
+            pass
+    choices = ", ".join(m.value for m in enum)
+    problems.append(f"{path}: unknown value {value!r}; expected one of {choices}")
+    return None
+
+
+def _str(value: Any, path: str, problems: list[str]) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    problems.append(f"{path}: expected text, got {type(value).__name__}")
+    return None
+
+
+def _date(value: Any, path: str, problems: list[str]) -> str | None:
+    text = _str(value, path, problems)
+    if text is None:
+        return None
+    problem = date_problem(text)
+    if problem:
+        problems.append(f"{path}: {problem}")
+        return None
+    return text
+
+
+_PHASES = {
+    ("EARLY_PHASE1",): ("0", "early phase 1"),
+    ("PHASE1",): ("1", None),
+    ("PHASE1", "PHASE2"): ("1/2", None),
+    ("PHASE2",): ("2", None),
+    ("PHASE2", "PHASE3"): ("2/3", None),
+    ("PHASE3",): ("3", None),
+    ("PHASE4",): ("4", None),
+}
+
+
+def _slug(text: str, fallback: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-")
+    return slug if slug and slug[0].isalnum() else fallback
+
+
+_ENDPOINTS = [
+    ("overall-response", re.compile(r"\b(overall|objective)\s+response\b|\bORR\b", re.I)),
+    ("complete-response", re.compile(r"\bcomplete\s+(response|remission)\b", re.I)),
+    ("partial-response", re.compile(r"\bpartial\s+response\b", re.I)),
+    ("survival", re.compile(r"\boverall\s+survival\b|\bsurvival\s+rate\b", re.I)),
+]
+
+
+def _endpoint(title: str) -> str:
+    """mscref's endpoint id for a common endpoint (so like pools with like), else a slug."""
+    for endpoint, pattern in _ENDPOINTS:
+        if pattern.search(title) and not re.search(r"\bdurable\b|\bsustained\b", title, re.I):
+            return endpoint
+    return _slug(title, "primary-outcome")
+
+
+def parse_timepoint(text: str | None) -> str | None:
+    """'Day 28', '28 days', 'Week 16' -> 'day 28', 'week 16'; anything vaguer -> None."""
+    if not text:
+        return None
+    m = re.search(r"\b(day|week|month|year)s?\s*([0-9]+)\b", text, re.I) or re.search(
+        r"\b([0-9]+)\s*(day|week|month|year)s?\b", text, re.I
+    )
+    if m is None:
+        return None
+    unit, num = (m.group(1), m.group(2)) if m.group(1).isalpha() else (m.group(2), m.group(1))
+    out = f"{unit.lower()} {int(num)}"
+    return out if re.fullmatch(TIMEPOINT_PATTERN, out) else None
+
+
+def _number(text: Any) -> float | None:
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return float(text)
+    if isinstance(text, str) and re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text.strip()):
+        return float(text)
+    return None  # "<0.0001", "NA", "" are not numbers
+
+
+def match_indication(conditions: list[str], ds: Dataset) -> tuple[str | None, list[str], list[str]]:
+    """(indication id, unmatched conditions, flags) from the registry's conditions."""
+    names = [(fold(n), ind.id) for ind in ds.indications for n in names_of(ind)]
+    matched: dict[str, str] = {}
+    unmatched: list[str] = []
+    for cond in conditions:
+        key = fold(cond)
+        hits = {iid for name, iid in names if name == key or (len(name) >= 6 and name in key)}
+        if len(hits) == 1:
+            matched[cond] = hits.pop()
+        elif hits:
+            # "Lupus Nephritis" names lupus nephritis and SLE: keep the most specific (a child)
+            leaves = {h for h in hits if not any(ds.indication(o).parent == h for o in hits)}
+            if len(leaves) == 1:
+                matched[cond] = leaves.pop()
+            else:
+                unmatched.append(cond)
+        else:
+            unmatched.append(cond)
+    flags = []
+    ids = sorted(set(matched.values()))
+    if len(ids) > 1:
+        flags.append(
+            "conditions match several indications (" + ", ".join(ids) + "); indication left unclassified"
+        )
+        return None, unmatched, flags
+    if unmatched:
+        flags.append("conditions no indication alias matches: " + "; ".join(unmatched))
+    return (ids[0] if ids else None), unmatched, flags
+
+
+def map_study(study: Study, ds: Dataset) -> Mapped:
+    """One study as a trial entry (without an id: the merge gives new trials theirs)."""
+    problems: list[str] = []
+    flags: list[str] = []
+    data = study.data
+    ps = data["protocolSection"]
+    nct = _str(_get(ps, "identificationModule", "nctId"), "identificationModule.nctId", problems)
+    if nct is None or not re.fullmatch(r"NCT[0-9]{8}", nct):
+        problems.append(f"identificationModule.nctId: expected an NCT id such as NCT01234567, got {nct!r}")
+        return Mapped(nct or "?", {}, problems)
+    brief = _str(_get(ps, "identificationModule", "briefTitle"), "identificationModule.briefTitle", problems)
+    official = _str(
+        _get(ps, "identificationModule", "officialTitle"), "identificationModule.officialTitle", problems
+    )
+    status = _enum(
+        _get(ps, "statusModule", "overallStatus"), RegistryStatus, "statusModule.overallStatus", problems
+    )
+    start = _date(
+        _get(ps, "statusModule", "startDateStruct", "date"), "statusModule.startDateStruct.date", problems
+    )
+    completion = _date(
+        _get(ps, "statusModule", "completionDateStruct", "date"),
+        "statusModule.completionDateStruct.date",
+        problems,
+    )
+    dm = _get(ps, "designModule") or {}
+    study_type = _enum(dm.get("studyType"), RegistryStudyType, "designModule.studyType", problems)
+    raw_phases = dm.get("phases") or []
+    if not isinstance(raw_phases, list):
+        problems.append("designModule.phases: expected a list")
+        raw_phases = []
+    phases = [
+        p
+        for i, x in enumerate(raw_phases)
+        if (p := _enum(x, RegistryPhase, f"designModule.phases[{i}]", problems))
+    ]
+    enrol = _get(dm, "enrollmentInfo", "count")
+    if enrol is not None and (not isinstance(enrol, int) or isinstance(enrol, bool) or enrol < 0):
+        problems.append(f"designModule.enrollmentInfo.count: expected a whole number, got {enrol!r}")
+        enrol = None
+    enrol_type = _enum(
+        _get(dm, "enrollmentInfo", "type"), EnrollmentType, "designModule.enrollmentInfo.type", problems
+    )
+    allocation = _enum(
+        _get(dm, "designInfo", "allocation"), Allocation, "designModule.designInfo.allocation", problems
+    )
+    masking = _enum(
+        _get(dm, "designInfo", "maskingInfo", "masking"),
+        Masking,
+        "designModule.designInfo.maskingInfo.masking",
+        problems,
+    )
+    model = _enum(
+        _get(dm, "designInfo", "interventionModel"),
+        InterventionModel,
+        "designModule.designInfo.interventionModel",
+        problems,
+    )
+    sponsor = _str(
+        _get(ps, "sponsorCollaboratorsModule", "leadSponsor", "name"), "leadSponsor.name", problems
+    )
+    conditions = [c for c in (_get(ps, "conditionsModule", "conditions") or []) if isinstance(c, str)]
+    interventions = []
+    for i, iv in enumerate(_get(ps, "armsInterventionsModule", "interventions") or []):
+        if isinstance(iv, dict) and isinstance(iv.get("name"), str):
+            interventions.append(
+                {
+                    "name": iv["name"].strip(),
+                    "type": iv.get("type"),
+                    "description": (iv.get("description") or "").strip() or None,
+                }
+            )
+        else:
+            problems.append(f"armsInterventionsModule.interventions[{i}]: an intervention needs a name")
+    countries = sorted(
+        {
+            loc["country"]
+            for loc in (_get(ps, "contactsLocationsModule", "locations") or [])
+            if isinstance(loc, dict) and isinstance(loc.get("country"), str)
+        }
+    )
+    if problems:
+        return Mapped(nct, {}, problems)
+
+    tissue, tissue_evidence = classify_tissue(data)
+    source_id = None
+    if tissue is not None:
+        try:
+            source_id = ds.resolve_source(tissue).id
+        except MscrefError:
+            tissue_evidence += f"; the data has no source record for {tissue} (add one to sources.yaml)"
+            flags.append(f"source tissue {tissue} has no record in sources.yaml")
+    origin, origin_evidence = classify_origin(data)
+    words = " ".join(text for _w, text in _texts(data))
+    if not _MSC.search(words):
+        product_type = "non-msc"
+        flags.append("no mesenchymal/stromal cells named: imported as non-MSC context; check it")
+        if source_id and ds.source(source_id).category.value != "non-msc":
+            source_id = None
+            tissue_evidence += "; not recorded as an MSC source because no MSCs are named"
+    elif _VESICLES.search(words):
+        product_type = "extracellular-vesicles"
+    elif _ENGINEERED.search(words):
+        product_type = "engineered-cells"
+    else:
+        product_type = "cells"
+    indication, unmatched, ind_flags = match_indication(conditions, ds)
+    flags += ind_flags
+    phase, phase_label = _PHASES.get(tuple(sorted(set(phases) - {"NA"})), (None, None))
+    if phases and phase is None and set(phases) != {"NA"}:
+        flags.append(f"phases {', '.join(phases)} do not map to one mscref phase")
+
+    arm_types = {
+        str(a.get("type"))
+        for a in (_get(ps, "armsInterventionsModule", "armGroups") or [])
+        if isinstance(a, dict)
+    }
+    design: dict[str, Any] = {}
+    if allocation == "RANDOMIZED":
+        design["randomized"] = True
+    elif allocation == "NON_RANDOMIZED" or model == "SINGLE_GROUP":
+        design["randomized"] = False
+    if masking:
+        design["blinding"] = {"NONE": "open-label", "SINGLE": "single-blind"}.get(masking, "double-blind")
+    if model == "SINGLE_GROUP" and not design.get("randomized"):
+        design["control"] = "none"
+    elif arm_types & {"PLACEBO_COMPARATOR", "SHAM_COMPARATOR"}:
+        design["control"] = "placebo"
+    elif "ACTIVE_COMPARATOR" in arm_types:
+        design["control"] = "active"
+    elif "NO_INTERVENTION" in arm_types:
+        design["control"] = "standard-care"
+
+    given = [iv["name"] for iv in interventions if not _PLACEBO.search(iv["name"])]
+    trial: dict[str, Any] = {
+        "title": brief or official or nct,
+        "registry_ids": [nct],
+        "intervention": "; ".join(given) or brief or nct,
+        "product_type": product_type,
+        "source": source_id,
+        "origin": origin,
+        "indication": indication,
+        "study_type": {"EXPANDED_ACCESS": "expanded-access", "OBSERVATIONAL": "observational"}.get(
+            study_type or "", "interventional"
+        ),
+    }
+    if phase:
+        trial["phase"] = phase
+        if phase_label:
+            trial["phase_label"] = phase_label
+    if design:
+        trial["design"] = design
+    if countries:
+        trial["countries"] = countries
+    if start or completion:
+        trial["period"] = f"{start or '?'} to {completion or '?'}"
+    if enrol:
+        trial["n"] = enrol
+        trial["n_label"] = "estimated enrolment" if enrol_type == "ESTIMATED" else "enrolment"
+    if status:
+        trial["status"] = status.lower().replace("_", " ")
+    arms, outcome, result_flags = _primary_outcome(data, enrol)
+    flags += result_flags
+    if arms:
+        trial["arms"] = arms
+    if outcome:
+        trial["outcomes"] = [outcome]
+    registry: dict[str, Any] = {"registry": "ClinicalTrials.gov", "id": nct}
+    for key, value in (
+        ("brief_title", brief),
+        ("official_title", official),
+        ("overall_status", status),
+        ("study_type", study_type),
+        ("phases", phases),
+        ("enrollment", enrol),
+        ("enrollment_type", enrol_type),
+        ("start_date", start),
+        ("completion_date", completion),
+        ("sponsor", sponsor),
+        ("conditions", conditions),
+        ("unmatched_conditions", unmatched),
+        ("interventions", interventions),
+        ("allocation", allocation),
+        ("masking", masking),
+        ("intervention_model", model),
+        ("countries", countries),
+        ("source_evidence", tissue_evidence),
+        ("origin_evidence", origin_evidence),
+        ("has_results", bool(data.get("hasResults") or data.get("resultsSection"))),
+        ("flags", flags),
+    ):
+        if value not in (None, [], ""):
+            registry[key] = value
+    for iv in registry.get("interventions", []):
+        for k in [k for k, v in iv.items() if v is None]:
+            del iv[k]
+    trial["registry"] = copy.deepcopy(registry)  # no list shared with the trial (no YAML anchors)
+    return Mapped(nct, trial, [])
+
+
+def new_trial_id(nct: str, taken: set[str]) -> str:
+    """``ctgov-nct01234567``, made unique against every id already in use."""
+    base = f"ctgov-{nct.lower()}"
+    out, n = base, 2
+    while out in taken:
+        out, n = f"{base}-{n}", n + 1
+    taken.add(out)
+    return out
+
+
+def _primary_outcome(
+    data: dict[str, Any], enrolment: int | None
+) -> tuple[list[Any], dict[str, Any] | None, list[str]]:
+    """Arms and the first primary outcome with per-arm numbers, from posted results."""
+    flags: list[str] = []
+    measures = _get(data, "resultsSection", "outcomeMeasuresModule", "outcomeMeasures")
+    if not isinstance(measures, list):
+        return [], None, flags
+    primary = [m for m in measures if isinstance(m, dict) and m.get("type") == "PRIMARY"]
+    if not primary:
+        return [], None, flags
+    om = primary[0]
+    title = str(om.get("title") or "primary outcome").strip()
+    groups = [g for g in om.get("groups") or [] if isinstance(g, dict) and isinstance(g.get("id"), str)]
+    classes = om.get("classes") or []
+    cats = [
+        c for cl in classes if isinstance(cl, dict) for c in cl.get("categories") or [] if isinstance(c, dict)
+    ]
+    if len(classes) != 1 or len(cats) != 1:
+        flags.append(f"primary outcome '{title}' has {len(cats)} categories; its numbers were not imported")
+        return [], None, flags
+    values = {
+        m.get("groupId"): m.get("value") for m in cats[0].get("measurements") or [] if isinstance(m, dict)
+    }
+    denoms: dict[Any, Any] = {}
+    for d in om.get("denoms") or []:
+        if isinstance(d, dict) and str(d.get("units", "")).lower() == "participants":
+            denoms = {c.get("groupId"): c.get("value") for c in d.get("counts") or [] if isinstance(c, dict)}
+    param = str(om.get("paramType") or "")
+    unit = str(om.get("unitOfMeasure") or "").strip()
+    counts = param == "COUNT_OF_PARTICIPANTS" or (param == "NUMBER" and unit.lower() == "participants")
+    percent = "percent" in unit.lower() or unit == "%"
+    arms, results = [], []
+    for g in groups:
+        gid = g["id"]
+        arm_id = gid.lower()
+        total = _number(denoms.get(gid))
+        n = int(total) if total is not None and total == int(total) and total >= 1 else None
+        arms.append({"id": arm_id, "label": str(g.get("title") or gid).strip(), **({"n": n} if n else {})})
+        value = _number(values.get(gid))
+        if value is None:
+            if gid in values:
+                flags.append(f"primary outcome value {values[gid]!r} for {gid} is not a number; left out")
+            continue
+        if counts and n is not None and value == int(value) and 0 <= value <= n:
+            results.append({"arm": arm_id, "events": int(value), "total": n})
+        elif counts:
+            flags.append(
+                f"primary outcome count {values.get(gid)!r} for {gid} does not fit its denominator; left out"
+            )
+        elif percent and 0 <= value <= 100:
+            results.append({"arm": arm_id, "value": value, "unit": "%"})
+        elif not percent and unit:
+            results.append({"arm": arm_id, "value": value, "unit": unit})
+        else:
+            flags.append(f"primary outcome value {values.get(gid)!r} for {gid} has no usable unit; left out")
+    if enrolment and sum(a.get("n", 0) for a in arms) > enrolment:
+        for a in arms:
+            a.pop("n", None)
+        flags.append("result denominators add up to more than the enrolment; arm sizes left out")
+    if not results:
+        return arms, None, flags
+    outcome: dict[str, Any] = {
+        "endpoint": _endpoint(title),
+        "endpoint_label": title,
+        "timepoint": parse_timepoint(str(om.get("timeFrame") or "")),
+        "primary": True,
+        "arms": results,
+    }
+    if outcome["timepoint"] is None:
+        del outcome["timepoint"]
+        flags.append(f"primary outcome time frame {om.get('timeFrame')!r} is not a single timepoint")
+    return arms, outcome, flags
+
+
+def map_studies(studies: list[Study], ds: Dataset) -> list[Mapped]:
+    """Map every study; ImportFailed names each record whose fields are wrong. The same NCT id
+    twice in the input keeps the last record (a later page or file is newer)."""
+    mapped: dict[str, Mapped] = {}
+    problems: list[ImportProblem] = []
+    for study in studies:
+        m = map_study(study, ds)
+        problems += [ImportProblem(study.file, study.label, p) for p in m.problems]
+        if not m.problems:
+            mapped[m.nct] = m
+    if problems:
+        raise ImportFailed(problems)
+    return list(mapped.values())
