@@ -16,11 +16,11 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from mscref import __version__
-from mscref.ctgov import ImportFailed
 from mscref.dataset import Dataset
-from mscref.errors import DataError, MscrefError, UsageError
+from mscref.errors import DataError, ImportFailed, MscrefError, UsageError
 from mscref.i18n import Lang
 from mscref.loader import ENV_VAR, load_dataset, shown_path
+from mscref.methods import CIMethod, Measure, Tau2Method
 from mscref.models import TIMEPOINT_PATTERN, ApprovalStatus, Verdict
 from mscref.output import (
     Block,
@@ -39,7 +39,6 @@ from mscref.output import (
     to_json,
 )
 from mscref.query import DesignFilter, TrialFilter, parse_phase, parse_product_type, select
-from mscref.stats import CIMethod, Measure, Tau2Method
 from mscref.views import (
     claim_rows,
     claims_table,
@@ -128,13 +127,14 @@ def main(
 # Rendering
 
 
-def _rich_table(table: Table) -> RichTable:
-    out = RichTable(title=table.title, show_lines=True, expand=False)
-    for col in table.columns:
-        out.add_column(Text(col), overflow="fold")
-    for row in table.rows:
-        out.add_row(*(Text(c) for c in row))
-    return out
+def _write_table(console: Console, table: Table) -> None:
+    """Draw a table with the fast grid renderer, then its notes."""
+    from mscref.termtable import render
+
+    text = render(list(table.columns), [list(r) for r in table.rows], console.width, table.title)
+    console.file.write(text)
+    for note in table.notes:
+        console.file.write(note + "\n")
 
 
 def print_table(table: Table, fmt: Format, records: Any = None) -> None:
@@ -146,10 +146,7 @@ def print_table(table: Table, fmt: Format, records: Any = None) -> None:
     elif fmt is Format.MARKDOWN:
         sys.stdout.write(table_markdown(table))
     else:
-        console = _stdout()
-        console.print(_rich_table(table))
-        for note in table.notes:
-            console.print(Text(note, style="dim"))
+        _write_table(_stdout(), table)
 
 
 def print_document(doc: Document) -> None:
@@ -175,9 +172,7 @@ def print_document(doc: Document) -> None:
         elif isinstance(block, Figure):
             console.print(Text(f"[figure: {block.caption}]", style="dim"))
         else:
-            console.print(_rich_table(block))
-            for note in block.notes:
-                console.print(Text(note, style="dim"))
+            _write_table(console, block)
 
 
 # ------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mscref.dataset import Dataset, fold, names_of
-from mscref.errors import MscrefError
+from mscref.errors import ImportFailed, ImportProblem, MscrefError
 from mscref.models import (
     TIMEPOINT_PATTERN,
     Allocation,
@@ -35,31 +35,6 @@ from mscref.models import (
 )
 
 MAX_JSON_BYTES = 64 * 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class ImportProblem:
-    file: str
-    record: str
-    message: str
-
-    def __str__(self) -> str:
-        return (
-            f"{self.file}: {self.record}: {self.message}" if self.record else f"{self.file}: {self.message}"
-        )
-
-
-class ImportFailed(MscrefError):
-    """The input holds problems; nothing was written."""
-
-    def __init__(self, problems: list[ImportProblem]) -> None:
-        self.problems = tuple(problems)
-        super().__init__(
-            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in the input; nothing was written"
-        )
-
-    def __str__(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from mscref.errors import NotFoundError
+from mscref.errors import NotFoundError, did_you_mean
 from mscref.models import (
     Approval,
     Claim,
@@ -25,7 +25,6 @@ from mscref.models import (
     Trial,
     Verdict,
 )
-from mscref.schema import did_you_mean
 
 _T = TypeVar("_T", Source, Indication, Reference, Product, Trait, Level)
 _Named = TypeVar("_Named", Source, Indication)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -45,3 +46,36 @@ class UsageError(MscrefError):
     """A command was asked something it cannot do with these arguments."""
 
     exit_code = 2
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProblem:
+    file: str
+    record: str
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file}: {self.record}: {self.message}" if self.record else f"{self.file}: {self.message}"
+        )
+
+
+class ImportFailed(MscrefError):
+    """The input holds problems; nothing was written."""
+
+    def __init__(self, problems: list[ImportProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in the input; nothing was written"
+        )
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``; did you mean 'x'?`` for the closest choice, or nothing."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

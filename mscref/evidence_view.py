@@ -6,8 +6,9 @@ import math
 
 from mscref.dataset import Dataset
 from mscref.i18n import Lang, name_in
+from mscref.methods import CI_NAMES
 from mscref.output import Table
-from mscref.stats import CI_NAMES, Evidence, PooledEstimate
+from mscref.stats import Evidence, PooledEstimate
 
 WIDTH = 25
 

@@ -6,16 +6,18 @@ them at once, each as ``FILE:LINE: path.to.field: what was expected, what was fo
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mscref.dataset import Dataset, fold, names_of
-from mscref.errors import DataError, Problem
+from mscref.errors import DataError, Problem, did_you_mean
 from mscref.models import (
     ClaimsFile,
     IndicationsFile,
@@ -30,8 +32,12 @@ from mscref.models import (
     Trial,
     TrialsFile,
 )
-from mscref.schema import Builder, PendingRef, did_you_mean
-from mscref.yamlio import YMap, YSeq, parse_text, read_file
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mscref.schema import PendingRef
+
+# The YAML reader and the schema builder are imported when a file is read, not before: a data
+# set served from the cache needs neither.
 
 #: The data files, the model each holds, and whether a data directory must have it.
 FILES: dict[str, tuple[type, bool]] = {
@@ -76,8 +82,46 @@ def load_dataset(directory: Path | str | None = None, overrides: dict[str, str] 
 
     ``overrides`` maps a file name to text that stands in for the file on disk (to check a
     change before it is written).
+
+    Plain files are first read by a fast parser that keeps no line numbers; if anything is
+    wrong, everything is read again by the strict reader, so every problem is reported with
+    its exact line.
     """
-    overrides = overrides or {}
+    from mscref import cache
+
+    directory = Path(directory) if directory is not None else bundled_data_dir()
+    key = None if overrides or not directory.is_dir() else cache.cache_key(directory, list(FILES))
+    with _gc_paused():
+        if key is not None:
+            hit = cache.load(directory, key)
+            if hit is not None:
+                return dataclasses.replace(hit, directory=directory)
+        try:
+            dataset = _load(directory, overrides or {}, fast=True)
+        except DataError:
+            dataset = _load(directory, overrides or {}, fast=False)
+    if key is not None:
+        cache.save(directory, key, dataset)
+    return dataset
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Building tens of thousands of small objects triggers the cyclic garbage collector over
+    and over; the data set has no cycles, so pause it while loading."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(directory: Path | str | None, overrides: dict[str, str], fast: bool) -> Dataset:
+    from mscref.schema import Builder
+    from mscref.yamlio import Document, fast_parse, parse_text, read_file
+
     directory = Path(directory) if directory is not None else bundled_data_dir()
     shown_dir = shown_path(directory)
     if not directory.exists():
@@ -98,7 +142,11 @@ def load_dataset(directory: Path | str | None = None, overrides: dict[str, str] 
                     Problem(shown, None, "", f"missing data file (a data directory needs {_required()})")
                 )
             continue
-        doc = parse_text(shown, overrides[name]) if name in overrides else read_file(path, shown)
+        if name in overrides:
+            root = fast_parse(overrides[name]) if fast else None
+            doc = Document(shown, root, ()) if root is not None else parse_text(shown, overrides[name])
+        else:
+            doc = read_file(path, shown, fast=fast)
         problems.extend(doc.problems)
         if doc.root is None:
             continue
@@ -186,6 +234,9 @@ def _cite_registry_records(
 
 def check_trials_text(shown: str, text: str, context: Dataset) -> list[Problem]:
     """Problems of a stand-alone trials file, its references checked against ``context``."""
+    from mscref.schema import Builder
+    from mscref.yamlio import parse_text
+
     doc = parse_text(shown, text)
     if doc.root is None:
         return list(doc.problems)
@@ -247,14 +298,14 @@ def _locate(roots: dict[str, Any]) -> dict[str, list[_Located]]:
         if name not in roots:
             continue
         shown, root = roots[name]
-        items = root.get(key) if isinstance(root, YMap) else None
-        if not isinstance(items, YSeq):
+        items = root.get(key) if isinstance(root, dict) else None
+        if not isinstance(items, list):
             continue
         for i, item in enumerate(items):
-            if isinstance(item, YMap) and isinstance(item.get("id"), str):
-                out[collection].append(
-                    _Located(item, shown, item.value_lines.get("id", item.line), f"{key}[{i}].id")
-                )
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                value_lines = getattr(item, "value_lines", {})
+                line = value_lines.get("id", getattr(item, "line", None))
+                out[collection].append(_Located(item, shown, line, f"{key}[{i}].id"))
     return out
 
 
@@ -305,7 +356,8 @@ def _check_semantics(ds: Dataset, located: dict[str, list[_Located]]) -> list[Pr
         if loc is None:  # pragma: no cover - every built record was located
             problems.append(Problem("?", None, field, message))
             return
-        line = loc.record.value_lines.get(field, loc.line) if field else loc.line
+        lines = getattr(loc.record, "value_lines", {})
+        line = lines.get(field, loc.line) if field else loc.line
         path = loc.path[: -len(".id")] + (f".{field}" if field else "")
         problems.append(Problem(loc.file, line, path, message))
 

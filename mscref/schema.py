@@ -9,7 +9,6 @@ takes to validate it.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 import types
 import typing
@@ -19,7 +18,7 @@ from enum import Enum
 from functools import cache
 from typing import Any
 
-from mscref.errors import Problem
+from mscref.errors import Problem, did_you_mean
 from mscref.models import date_problem
 from mscref.yamlio import YMap, YSeq
 
@@ -110,13 +109,16 @@ def _expected(tp: Any) -> str:
     return str(tp)  # pragma: no cover
 
 
-def did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+# A converter turns a parsed value into a field's value: (builder, value, path, line) -> value.
+Converter = typing.Callable[["Builder", Any, str, "int | None"], Any]
 
 
 class Builder:
-    """Builds one file's dataclasses; ``problems`` and ``refs`` collect what it found."""
+    """Builds one file's dataclasses; ``problems`` and ``refs`` collect what it found.
+
+    Each field's type is turned into a converter function once (see :func:`_converter`), so
+    building ten thousand trials does no type introspection per value.
+    """
 
     def __init__(self, file: str) -> None:
         self.file = file
@@ -126,137 +128,197 @@ class Builder:
     def fail(self, line: int | None, path: str, message: str) -> None:
         self.problems.append(Problem(self.file, line, path, message))
 
-    # ---------------------------------------------------------------------------------------
     def build(self, cls: type, value: Any, path: str = "", line: int | None = None) -> Any:
         """An instance of dataclass ``cls`` from ``value``, or None when it has problems."""
-        if not isinstance(value, YMap):
-            self.fail(line, path, f"expected a mapping, got {describe(value)}")
-            return None
-        specs = field_specs(cls)
-        names = {s.name for s in specs}
-        before = len(self.problems)
-        for key in value:
-            if key not in names:
-                hint = did_you_mean(key, names)
-                allowed = "" if hint else "; allowed keys: " + ", ".join(sorted(names))
-                self.fail(value.key_lines.get(key), _join(path, key), f"unknown key {key!r}{hint}{allowed}")
-        kwargs: dict[str, Any] = {}
-        for spec in specs:
-            if spec.name not in value:
-                if spec.required:
-                    self.fail(value.line, path or "(top level)", f"missing required key {spec.name!r}")
-                else:
-                    kwargs[spec.name] = spec.default
-                continue
-            kwargs[spec.name] = self.convert(
-                spec.type,
-                value[spec.name],
-                _join(path, spec.name),
-                value.value_lines.get(spec.name),
-                spec.meta,
-            )
-        if len(self.problems) > before:
-            return None
-        obj = cls(**kwargs)
-        checks = getattr(obj, "checks", None)
-        if checks is not None:
-            for rel, message in checks():
-                self.fail(line_at(value, rel), _join(path, rel) if rel else path, message)
-        return obj if len(self.problems) == before else None
+        return _dataclass_converter(cls)(self, value, path, line)
 
     def convert(self, tp: Any, value: Any, path: str, line: int | None, meta: Mapping[str, Any]) -> Any:
-        inner, optional = unwrap_optional(tp)
+        return _converter(tp, _freeze(meta))(self, value, path, line)
+
+
+def _freeze(meta: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, v) for k, v in meta.items() if k != "doc"))
+
+
+def _lines(value: Any) -> tuple[dict[str, int], dict[str, int], int | None]:
+    """Key lines, value lines and the mapping's own line (empty for data without lines)."""
+    if isinstance(value, YMap):
+        return value.key_lines, value.value_lines, value.line
+    return {}, {}, None
+
+
+@cache
+def _dataclass_converter(cls: type) -> Converter:
+    specs = field_specs(cls)
+    names = {s.name for s in specs}
+    plan = [(s.name, s.required, s.default, _converter(s.type, _freeze(s.meta))) for s in specs]
+    has_checks = hasattr(cls, "checks")
+
+    def build(b: Builder, value: Any, path: str, line: int | None) -> Any:
+        if not isinstance(value, dict):
+            b.fail(line, path, f"expected a mapping, got {describe(value)}")
+            return None
+        key_lines, value_lines, own_line = _lines(value)
+        if own_line is None:
+            own_line = line
+        before = len(b.problems)
+        for key in value:
+            if key not in names:
+                hint = did_you_mean(str(key), names)
+                allowed = "" if hint else "; allowed keys: " + ", ".join(sorted(names))
+                b.fail(key_lines.get(key), _join(path, str(key)), f"unknown key {key!r}{hint}{allowed}")
+        kwargs: dict[str, Any] = {}
+        for name, required, default, conv in plan:
+            if name not in value:
+                if required:
+                    b.fail(own_line, path or "(top level)", f"missing required key {name!r}")
+                else:
+                    kwargs[name] = default
+                continue
+            kwargs[name] = conv(b, value[name], f"{path}.{name}" if path else name, value_lines.get(name))
+        if len(b.problems) > before:
+            return None
+        obj = cls(**kwargs)
+        if has_checks:
+            for rel, message in obj.checks():
+                where = line_at(value, rel) if isinstance(value, YMap) else own_line
+                b.fail(where, _join(path, rel) if rel else path, message)
+        return obj if len(b.problems) == before else None
+
+    return build
+
+
+@cache
+def _converter(tp: Any, meta: tuple[tuple[str, Any], ...]) -> Converter:
+    inner, optional = unwrap_optional(tp)
+    conv = _plain_converter(inner, dict(meta))
+    expected = _expected(inner)
+
+    def convert(b: Builder, value: Any, path: str, line: int | None) -> Any:
         if value is None:
             if not optional:
-                self.fail(line, path, f"expected {_expected(inner)}, got null")
+                b.fail(line, path, f"expected {expected}, got null")
             return None
-        tp = inner
-        origin = typing.get_origin(tp)
-        if origin is tuple:
-            return self._tuple(tp, value, path, line, meta)
-        if origin in (dict, Mapping) or tp is Mapping:
-            return self._mapping(tp, value, path, line, meta)
-        if dataclasses.is_dataclass(tp):
-            return self.build(typing.cast(type, tp), value, path, line)
-        if isinstance(tp, type) and issubclass(tp, Enum):
-            return self._enum(tp, value, path, line)
-        return self._scalar(tp, value, path, line, meta)
+        return conv(b, value, path, line)
 
-    def _tuple(self, tp: Any, value: Any, path: str, line: int | None, meta: Mapping[str, Any]) -> Any:
-        if not isinstance(value, YSeq):
-            self.fail(line, path, f"expected a list, got {describe(value)}")
-            return ()
+    return convert
+
+
+def _plain_converter(tp: Any, meta: dict[str, Any]) -> Converter:
+    origin = typing.get_origin(tp)
+    if origin is tuple:
         (item_tp, _ellipsis) = typing.get_args(tp)
-        return tuple(
-            self.convert(item_tp, item, f"{path}[{i}]", value.item_lines[i], meta)
-            for i, item in enumerate(value)
-        )
+        item = _converter(item_tp, _freeze(meta))
 
-    def _mapping(self, tp: Any, value: Any, path: str, line: int | None, meta: Mapping[str, Any]) -> Any:
-        if not isinstance(value, YMap):
-            self.fail(line, path, f"expected a mapping, got {describe(value)}")
-            return {}
+        def convert_tuple(b: Builder, value: Any, path: str, line: int | None) -> Any:
+            if not isinstance(value, list):
+                b.fail(line, path, f"expected a list, got {describe(value)}")
+                return ()
+            item_lines = value.item_lines if isinstance(value, YSeq) else [line] * len(value)
+            return tuple(item(b, v, f"{path}[{i}]", item_lines[i]) for i, v in enumerate(value))
+
+        return convert_tuple
+    if origin in (dict, Mapping) or tp is Mapping:
         _key_tp, value_tp = typing.get_args(tp)
-        out = {}
-        for k, v in value.items():
-            if "ref" in meta:
-                self.refs.append(PendingRef(meta["ref"], k, self.file, value.key_lines.get(k), f"{path}.{k}"))
-            out[k] = self.convert(value_tp, v, f"{path}.{k}", value.value_lines.get(k), {})
-        return out
+        conv_value = _converter(value_tp, ())
+        ref = meta.get("ref")
 
-    def _enum(self, tp: type[Enum], value: Any, path: str, line: int | None) -> Any:
+        def convert_mapping(b: Builder, value: Any, path: str, line: int | None) -> Any:
+            if not isinstance(value, dict):
+                b.fail(line, path, f"expected a mapping, got {describe(value)}")
+                return {}
+            key_lines, value_lines, _own = _lines(value)
+            out = {}
+            for k, v in value.items():
+                if ref:
+                    b.refs.append(PendingRef(ref, k, b.file, key_lines.get(k), f"{path}.{k}"))
+                out[k] = conv_value(b, v, f"{path}.{k}", value_lines.get(k, line))
+            return out
+
+        return convert_mapping
+    if dataclasses.is_dataclass(tp):
+        return _dataclass_converter(typing.cast(type, tp))
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return _enum_converter(tp)
+    if tp is str:
+        return _str_converter(meta)
+    if tp is bool:
+
+        def convert_bool(b: Builder, value: Any, path: str, line: int | None) -> Any:
+            if not isinstance(value, bool):
+                b.fail(line, path, f"expected true or false, got {describe(value)}")
+                return None
+            return value
+
+        return convert_bool
+    if tp in (int, float):
+        return _number_converter(tp, meta)
+    raise TypeError(f"unsupported field type {tp!r}")  # pragma: no cover
+
+
+def _enum_converter(tp: type[Enum]) -> Converter:
+    by_value = {str(m.value): m for m in tp}
+    choices = list(by_value)
+
+    def convert_enum(b: Builder, value: Any, path: str, line: int | None) -> Any:
         text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-        if isinstance(text, str):
-            try:
-                return tp(text)
-            except ValueError:
-                pass
-        choices = [str(m.value) for m in tp]
+        if isinstance(text, str) and text in by_value:
+            return by_value[text]
         hint = did_you_mean(text, choices) if isinstance(text, str) else ""
-        self.fail(line, path, f"expected one of {', '.join(choices)}; got {describe(value)}{hint}")
+        b.fail(line, path, f"expected one of {', '.join(choices)}; got {describe(value)}{hint}")
         return None
 
-    def _scalar(self, tp: Any, value: Any, path: str, line: int | None, meta: Mapping[str, Any]) -> Any:
-        if tp is str:
-            if not isinstance(value, str):
-                quote = " (quote it to make it text)" if isinstance(value, (int, float, bool)) else ""
-                self.fail(line, path, f"expected a string, got {describe(value)}{quote}")
+    return convert_enum
+
+
+def _str_converter(meta: dict[str, Any]) -> Converter:
+    pattern = meta.get("pattern")
+    regex = re.compile(pattern) if pattern else None
+    is_date = bool(meta.get("date"))
+    ref = meta.get("ref")
+
+    def convert_str(b: Builder, value: Any, path: str, line: int | None) -> Any:
+        if not isinstance(value, str):
+            quote = " (quote it to make it text)" if isinstance(value, (int, float, bool)) else ""
+            b.fail(line, path, f"expected a string, got {describe(value)}{quote}")
+            return None
+        if not value.strip():
+            b.fail(line, path, "expected a non-empty string, got an empty one")
+            return None
+        if regex is not None and not regex.fullmatch(value):
+            b.fail(line, path, f"{value!r} does not match the pattern {pattern}")
+            return None
+        if is_date:
+            problem = date_problem(value)
+            if problem:
+                b.fail(line, path, problem)
                 return None
-            if not value.strip():
-                self.fail(line, path, "expected a non-empty string, got an empty one")
-                return None
-            pattern = meta.get("pattern")
-            if pattern and not re.fullmatch(pattern, value):
-                self.fail(line, path, f"{value!r} does not match the pattern {pattern}")
-                return None
-            if meta.get("date"):
-                problem = date_problem(value)
-                if problem:
-                    self.fail(line, path, problem)
-                    return None
-            if "ref" in meta:
-                self.refs.append(PendingRef(meta["ref"], value, self.file, line, path))
-            return value
-        if tp is bool:
-            if not isinstance(value, bool):
-                self.fail(line, path, f"expected true or false, got {describe(value)}")
-                return None
-            return value
-        if tp in (int, float):
-            ok = isinstance(value, int) if tp is int else isinstance(value, (int, float))
-            if isinstance(value, bool) or not ok:
-                self.fail(line, path, f"expected {_expected(tp)}, got {describe(value)}")
-                return None
-            number = tp(value)
-            lo, hi = meta.get("min"), meta.get("max")
-            if lo is not None and number < lo:
-                self.fail(line, path, f"must be at least {lo:g}, got {number:g}")
-                return None
-            if hi is not None and number > hi:
-                self.fail(line, path, f"must be at most {hi:g}, got {number:g}")
-                return None
-            return number
-        raise TypeError(f"unsupported field type {tp!r} at {path}")  # pragma: no cover
+        if ref:
+            b.refs.append(PendingRef(ref, value, b.file, line, path))
+        return value
+
+    return convert_str
+
+
+def _number_converter(tp: type, meta: dict[str, Any]) -> Converter:
+    lo, hi = meta.get("min"), meta.get("max")
+    expected = _expected(tp)
+    accepted: tuple[type, ...] = (int,) if tp is int else (int, float)
+
+    def convert_number(b: Builder, value: Any, path: str, line: int | None) -> Any:
+        if isinstance(value, bool) or not isinstance(value, accepted):
+            b.fail(line, path, f"expected {expected}, got {describe(value)}")
+            return None
+        number = tp(value)
+        if lo is not None and number < lo:
+            b.fail(line, path, f"must be at least {lo:g}, got {number:g}")
+            return None
+        if hi is not None and number > hi:
+            b.fail(line, path, f"must be at most {hi:g}, got {number:g}")
+            return None
+        return number
+
+    return convert_number
 
 
 _STEP = re.compile(r"\[([0-9]+)\]|\.?([^.\[]+)")

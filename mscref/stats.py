@@ -13,47 +13,14 @@ import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from mscref.dataset import Dataset
 from mscref.errors import MscrefError
+from mscref.methods import CI_NAMES, STATSMODELS_CI, TAU2_NAMES, CIMethod, Measure, Tau2Method
 from mscref.models import Control, Outcome, StudyType, Trial, timepoint_days
 
 CONTINUITY = 0.5
-
-
-class CIMethod(StrEnum):
-    EXACT = "exact"
-    WILSON = "wilson"
-    WALD = "wald"
-
-
-_SM_METHOD = {CIMethod.EXACT: "beta", CIMethod.WILSON: "wilson", CIMethod.WALD: "normal"}
-CI_NAMES = {
-    CIMethod.EXACT: "Clopper-Pearson exact",
-    CIMethod.WILSON: "Wilson score",
-    CIMethod.WALD: "Wald (normal approximation)",
-}
-
-
-class Measure(StrEnum):
-    """What two-arm comparisons are pooled as."""
-
-    OR = "or"
-    RR = "rr"
-    RD = "rd"
-
-
-class Tau2Method(StrEnum):
-    PM = "pm"
-    DL = "dl"
-
-
-_TAU2_NAMES = {
-    Tau2Method.PM: "Paule-Mandel",
-    Tau2Method.DL: "DerSimonian-Laird, τ² truncated at 0",
-}
 
 
 class PoolingError(MscrefError):
@@ -196,7 +163,7 @@ def proportion_interval(events: int, total: int, method: CIMethod) -> Interval:
 
     if total < 1 or not 0 <= events <= total:
         raise ValueError(f"impossible proportion {events}/{total}")
-    low, high = proportion_confint(events, total, alpha=0.05, method=_SM_METHOD[method])
+    low, high = proportion_confint(events, total, alpha=0.05, method=STATSMODELS_CI[method])
     return Interval(events / total, max(0.0, float(low)), min(1.0, float(high)), CI_NAMES[method])
 
 
@@ -374,7 +341,7 @@ def pool(
         "q": q,
         "q_df": df,
         "q_p": float(homogeneity.pvalue),
-        "method": f"random effects ({_TAU2_NAMES[tau2_method]}) on the {scale} scale, 95% CI (normal)",
+        "method": f"random effects ({TAU2_NAMES[tau2_method]}) on the {scale} scale, 95% CI (normal)",
     }
     return studies, summary
 

@@ -22,8 +22,8 @@ import yaml
 
 from mscref.errors import Problem
 
-#: Files larger than this are refused before parsing (a data file of 100,000 trials is ~55 MB).
-MAX_FILE_BYTES = 96 * 1024 * 1024
+#: Files larger than this are refused before parsing (the 100,000-trial benchmark set is ~75 MB).
+MAX_FILE_BYTES = 80 * 1024 * 1024
 #: How many nodes aliases may add on top of the document's own nodes.
 MAX_ALIAS_EXPANSION = 10_000
 #: How deep mappings and sequences may nest.
@@ -255,8 +255,70 @@ def parse_text(path: str, text: str) -> Document:
     return Document(path, root, tuple(conv.problems))
 
 
-def read_file(path: Path, shown: str | None = None) -> Document:
-    """Read and parse one YAML file; problems (missing, too large, not UTF-8 …) are data."""
+# Constructs on which a YAML 1.2 parser and the strict reader could disagree: tags, anchors,
+# aliases, merge keys, .inf/.nan, hex/octal and exponent numbers, directives, tabs. A file
+# holding none of them reads the same either way (tests/test_yamlio.py checks this).
+_SUSPECT = re.compile(r"[!&*\t%]|<<|\.(?:inf|Inf|INF|nan|NaN|NAN)\b|0[xXoO][0-9a-fA-F_]|[0-9_][eE][-+]?[0-9]")
+_NUMBERISH = re.compile(
+    r"[-+]?(?:\.(?:inf|Inf|INF|nan|NaN|NAN)|0[xXoO][0-9a-fA-F_]+|[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+)"
+)
+_NODE_START = " \n[{,:"
+_TOKEN_END = " \n]},#"
+
+
+def _risky(text: str) -> bool:
+    """Whether the text may hold a construct the fast parser reads differently (conservative:
+    a false alarm only costs speed)."""
+    for m in _SUSPECT.finditer(text):
+        tok, start = m.group(0), m.start()
+        before = text[start - 1] if start else "\n"
+        if tok == "\t":
+            return True
+        if tok == "%":
+            if before == "\n":
+                return True
+            continue
+        if tok in ("!", "&", "*"):
+            if before in _NODE_START or (before == "-" and start > 1 and text[start - 2] in " \n"):
+                return True
+            continue
+        if tok == "<<":
+            return True
+        # a number-like token: risky only as a whole plain scalar
+        begin = start
+        while begin > 0 and text[begin - 1] not in _NODE_START and text[begin - 1] not in "\"'":
+            begin -= 1
+        end = m.end()
+        while end < len(text) and text[end] not in _TOKEN_END and text[end] not in "\"'":
+            end += 1
+        if _NUMBERISH.fullmatch(text[begin:end]):
+            return True
+    return False
+
+
+def fast_parse(text: str) -> Any:
+    """The data of a plain YAML document read by a fast parser, without line numbers; None when
+    the fast parser is missing, the text holds anything it might read differently, or it fails.
+    A caller that finds a problem in the result re-reads the file with :func:`parse_text` to
+    report it with its line."""
+    try:
+        import yaml_rs
+    except ImportError:  # pragma: no cover - an optional speed-up
+        return None
+    if "\x00" in text or _risky(text):
+        return None
+    try:
+        data = yaml_rs.loads(text, parse_datetime=False)
+    except (yaml_rs.YAMLDecodeError, ValueError, TypeError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def read_file(path: Path, shown: str | None = None, fast: bool = False) -> Document:
+    """Read and parse one YAML file; problems (missing, too large, not UTF-8 …) are data.
+
+    With ``fast``, a plain file is read by the fast parser: the result has no line numbers,
+    and a caller that finds a problem must read the file again without ``fast``."""
     name = shown or str(path)
     try:
         size = path.stat().st_size
@@ -284,4 +346,8 @@ def read_file(path: Path, shown: str | None = None) -> Document:
     text, problem = decode(name, data)
     if problem is not None or text is None:
         return Document(name, None, (problem,) if problem else ())
+    if fast:
+        root = fast_parse(text)
+        if root is not None:
+            return Document(name, root, ())
     return parse_text(name, text)

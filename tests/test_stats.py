@@ -14,12 +14,11 @@ from typer.testing import CliRunner
 
 from mscref.cli import app
 from mscref.dataset import Dataset
+from mscref.methods import CIMethod, Tau2Method
 from mscref.stats import (
     ArmCount,
-    CIMethod,
     EvidenceFilter,
     PoolingError,
-    Tau2Method,
     _Input,
     analyse,
     compare_arms,

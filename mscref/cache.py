@@ -1,0 +1,127 @@
+"""A per-user cache of validated data sets, so a repeated question does not re-read the YAML.
+
+- Keyed by a SHA-256 of every data file's bytes, the mscref version and the Python version:
+  any edit to any file, or a new mscref, gives a new key (never an mtime, which can lie).
+- Lives in the user's cache directory (``$MSCREF_CACHE_DIR``, else ``$XDG_CACHE_HOME/mscref``,
+  else ``~/.cache/mscref``), never inside a data directory; ``MSCREF_NO_CACHE=1`` turns it off.
+- Entries are written to a temporary file and renamed into place, so concurrent runs each
+  leave a whole entry; the newest few are kept.
+- Anything wrong with an entry (missing, truncated, from another version, unreadable) is a
+  miss: the data is parsed and validated again. The cache can make mscref faster, never wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from pathlib import Path
+
+from mscref import __version__
+from mscref.dataset import Dataset
+
+FORMAT = 1
+KEEP = 8
+_MAGIC = b"mscref-cache\n"
+# What unpickling a damaged or foreign entry can raise; each means "not usable, parse again".
+_UNUSABLE = (
+    pickle.UnpicklingError,
+    EOFError,
+    AttributeError,
+    ImportError,
+    IndexError,
+    KeyError,
+    TypeError,
+    ValueError,
+    MemoryError,
+    OSError,
+)
+
+
+def cache_dir() -> Path | None:
+    """Where entries live, or None when caching is off."""
+    if os.environ.get("MSCREF_NO_CACHE"):
+        return None
+    explicit = os.environ.get("MSCREF_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "mscref"
+
+
+def cache_key(directory: Path, names: list[str]) -> str | None:
+    """The key of a data directory's current content; None if a file cannot be read."""
+    digest = hashlib.sha256()
+    digest.update(f"{FORMAT}\0{__version__}\0{sys.version_info[:2]}\0".encode())
+    for name in names:
+        path = directory / name
+        digest.update(name.encode() + b"\0")
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            digest.update(b"<missing>\0")
+            continue
+        except OSError:
+            return None
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def _inside(path: Path, parent: Path) -> bool:
+    try:
+        path.resolve().relative_to(parent.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def load(directory: Path, key: str) -> Dataset | None:
+    root = cache_dir()
+    if root is None:
+        return None
+    entry = root / f"{key}.pickle"
+    try:
+        raw = entry.read_bytes()
+        if not raw.startswith(_MAGIC):
+            return None
+        stored_key, dataset = pickle.loads(raw[len(_MAGIC) :])
+    except _UNUSABLE:
+        return None
+    if stored_key != key or not isinstance(dataset, Dataset):
+        return None
+    return dataset
+
+
+def save(directory: Path, key: str, dataset: Dataset) -> None:
+    """Store an entry; a cache that cannot be written is silently skipped."""
+    root = cache_dir()
+    if root is None or _inside(root, directory):
+        return
+    try:
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        payload = _MAGIC + pickle.dumps((key, dataset), protocol=pickle.HIGHEST_PROTOCOL)
+        fd, tmp = tempfile.mkstemp(prefix=".entry.", suffix=".tmp", dir=root)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
+            os.replace(tmp, root / f"{key}.pickle")
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        _prune(root)
+    except OSError:
+        return
+
+
+def _prune(root: Path) -> None:
+    entries = []
+    for p in root.glob("*.pickle"):
+        try:
+            entries.append((p.stat().st_mtime, p))
+        except FileNotFoundError:
+            continue  # another run pruned it
+    for _mtime, p in sorted(entries, reverse=True)[KEEP:]:
+        p.unlink(missing_ok=True)

@@ -1,0 +1,124 @@
+"""The data-set cache: a cached run equals an uncached one, and an edit is always seen."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mscref import cache
+from mscref.loader import FILES, load_dataset
+from tests.conftest import MINIMAL
+
+
+@pytest.fixture()
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    target = tmp_path / "cache"
+    monkeypatch.setenv("MSCREF_CACHE_DIR", str(target))
+    monkeypatch.delenv("MSCREF_NO_CACHE", raising=False)
+    return target
+
+
+@pytest.fixture()
+def data(tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(MINIMAL, target)
+    return target
+
+
+def entries(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.pickle"))
+
+
+def test_a_cached_run_equals_an_uncached_run(
+    cache_dir: Path, data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = load_dataset(data)
+    assert len(entries(cache_dir)) == 1
+    cached = load_dataset(data)
+    monkeypatch.setenv("MSCREF_NO_CACHE", "1")
+    uncached = load_dataset(data)
+    assert cached == uncached == first
+
+
+def test_an_edit_is_always_seen(cache_dir: Path, data: Path) -> None:
+    load_dataset(data)
+    trials = data / "trials.yaml"
+    stat = trials.stat()
+    text = trials.read_text(encoding="utf-8")
+    trials.write_text(text.replace("    n: 30\n", "    n: 31\n"), encoding="utf-8")
+    os.utime(trials, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same mtime: only the content says
+    assert load_dataset(data).trials[1].n == 31
+    assert len(entries(cache_dir)) == 2
+
+
+def test_a_broken_edit_is_reported_not_served_from_the_cache(cache_dir: Path, data: Path) -> None:
+    from mscref.errors import DataError
+
+    load_dataset(data)
+    trials = data / "trials.yaml"
+    trials.write_text(
+        trials.read_text(encoding="utf-8").replace("    n: 30\n", "    n: thirty\n"), encoding="utf-8"
+    )
+    with pytest.raises(DataError) as info:
+        load_dataset(data)
+    assert [p.line for p in info.value.problems] == [42]  # exact lines, even after a fast read
+
+
+@pytest.mark.parametrize(
+    "damage", [b"", b"garbage", b"mscref-cache\n\x80\x04not a pickle", b"mscref-cache\n"]
+)
+def test_a_damaged_entry_falls_back_to_parsing(cache_dir: Path, data: Path, damage: bytes) -> None:
+    expected = load_dataset(data)
+    (entry,) = entries(cache_dir)
+    entry.write_bytes(damage)
+    assert load_dataset(data) == expected
+
+
+def test_a_new_version_does_not_read_old_entries(
+    cache_dir: Path, data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = cache.cache_key(data, list(FILES))
+    monkeypatch.setattr(cache, "__version__", "999.0")
+    assert cache.cache_key(data, list(FILES)) != key
+
+
+def test_the_cache_never_lives_in_the_data_directory(monkeypatch: pytest.MonkeyPatch, data: Path) -> None:
+    monkeypatch.setenv("MSCREF_CACHE_DIR", str(data / "cache"))
+    load_dataset(data)
+    assert not (data / "cache").exists()
+
+
+def test_an_unwritable_cache_is_skipped(monkeypatch: pytest.MonkeyPatch, data: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("MSCREF_CACHE_DIR", str(blocker / "cache"))
+    assert load_dataset(data).trials
+
+
+def _load_in_child(data: str, cache_dir: str) -> int:
+    os.environ["MSCREF_CACHE_DIR"] = cache_dir
+    return len(load_dataset(data).trials)
+
+
+def test_concurrent_runs_leave_a_valid_cache(cache_dir: Path, data: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(4) as pool:
+        counts = pool.starmap(_load_in_child, [(str(data), str(cache_dir))] * 8)
+    assert counts == [2] * 8
+    assert len(entries(cache_dir)) == 1
+    assert not list(cache_dir.glob("*.tmp"))
+    key = cache.cache_key(data, list(FILES))
+    assert key is not None and cache.load(data, key) is not None
+
+
+def test_old_entries_are_pruned(cache_dir: Path, data: Path) -> None:
+    trials = data / "trials.yaml"
+    base = trials.read_text(encoding="utf-8")
+    for i in range(cache.KEEP + 3):
+        trials.write_text(base + f"# edit {i}\n", encoding="utf-8")
+        load_dataset(data)
+    assert len(entries(cache_dir)) == cache.KEEP
