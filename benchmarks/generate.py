@@ -58,7 +58,9 @@ def trial(i: int, rng: random.Random, indications: list[str]) -> str:
     lines.append(f"    phase: {q(phase) if phase else 'null'}")
     control = rng.choice(["placebo", "active", "standard-care"]) if randomized else "none"
     blinding = rng.choice(["open-label", "single-blind", "double-blind"])
-    lines.append(f"    design: {{randomized: {'true' if randomized else 'false'}, blinding: {blinding}, control: {control}}}")
+    lines.append(
+        f"    design: {{randomized: {'true' if randomized else 'false'}, blinding: {blinding}, control: {control}}}"
+    )
     lines.append(f"    countries: [{q(rng.choice(COUNTRIES))}]")
     lines.append(f"    n: {sum(n_arm)}")
     lines.append("    arms:")
@@ -97,8 +99,11 @@ def generate(n: int, target: Path, seed: int = 20261124) -> Path:
     bundled = bundled_data_dir()
     for name in ("sources.yaml", "indications.yaml", "references.yaml", "claims.yaml", "statements.yaml"):
         shutil.copyfile(bundled / name, target / name)
-    indications = [line.split(":", 1)[1].strip() for line in (bundled / "indications.yaml").read_text().splitlines()
-                   if line.startswith("  - id:")]
+    indications = [
+        line.split(":", 1)[1].strip()
+        for line in (bundled / "indications.yaml").read_text().splitlines()
+        if line.startswith("  - id:")
+    ]
     # the bundled trials and products stay (claims refer to them); the synthetic trials follow
     text = (bundled / "trials.yaml").read_text(encoding="utf-8").rstrip("\n") + "\n"
     body = "\n".join(trial(i, rng, indications) for i in range(n))

@@ -22,7 +22,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -89,8 +88,10 @@ def main() -> int:
         # 1. the bundled data against the import floor
         floor, _ = median([PY, "-c", "import typer, rich.console, rich.table, yaml"], env, args.runs)
         measure(mscref("validate"), env)  # fills the cache for the bundled data
-        for name, cmd in (("compare uc ad bm am", mscref("compare", "uc", "ad", "bm", "am")),
-                          ("trials --indication gvhd", mscref("trials", "--indication", "gvhd"))):
+        for name, cmd in (
+            ("compare uc ad bm am", mscref("compare", "uc", "ad", "bm", "am")),
+            ("trials --indication gvhd", mscref("trials", "--indication", "gvhd")),
+        ):
             t, _ = median(cmd, env, args.runs)
             print(f"      bundled {name}: {t:.3f}s, import floor {floor:.3f}s")
             report(f"bundled: {name} / import floor", t / floor, 1.25)
@@ -114,8 +115,10 @@ def main() -> int:
             cold, cold_mem = median(query, env, runs, before=touch)
             warm, warm_mem = median(query, env, runs)
             per_size[n] = (cold, cold_mem)
-            print(f"      {n} trials ({trials.stat().st_size / 1e6:.1f} MB): cold {cold:.3f}s "
-                  f"{cold_mem:.0f} MB, warm {warm:.3f}s {warm_mem:.0f} MB")
+            print(
+                f"      {n} trials ({trials.stat().st_size / 1e6:.1f} MB): cold {cold:.3f}s "
+                f"{cold_mem:.0f} MB, warm {warm:.3f}s {warm_mem:.0f} MB"
+            )
             if n == 10000:
                 load = f"import yaml; yaml.load(open({str(trials)!r}, encoding='utf-8').read(), Loader=yaml.CSafeLoader)"
                 c_parse, _ = median([PY, "-c", load], env, max(1, args.runs // 2))
