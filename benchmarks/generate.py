@@ -59,7 +59,7 @@ def trial(i: int, rng: random.Random, indications: list[str]) -> str:
     control = rng.choice(["placebo", "active", "standard-care"]) if randomized else "none"
     blinding = rng.choice(["open-label", "single-blind", "double-blind"])
     lines.append(
-        f"    design: {{randomized: {'true' if randomized else 'false'}, blinding: {blinding}, control: {control}}}"
+        f"    design: {{randomized: {str(randomized).lower()}, blinding: {blinding}, control: {control}}}"
     )
     lines.append(f"    countries: [{q(rng.choice(COUNTRIES))}]")
     lines.append(f"    n: {sum(n_arm)}")

@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -106,10 +107,10 @@ def main() -> int:
             query = mscref("trials", "--indication", "gvhd", "--data-dir", str(data))
             counter = iter(range(10**6))
 
-            def touch(path: Path = trials) -> None:
+            def touch(path: Path = trials, edits: Iterator[int] = counter) -> None:
                 # a real edit: new content, new cache key
                 with path.open("a", encoding="utf-8") as handle:
-                    handle.write(f"# edit {next(counter)}\n")
+                    handle.write(f"# edit {next(edits)}\n")
 
             runs = args.runs if n <= 10000 else 1
             cold, cold_mem = median(query, env, runs, before=touch)
@@ -120,7 +121,10 @@ def main() -> int:
                 f"{cold_mem:.0f} MB, warm {warm:.3f}s {warm_mem:.0f} MB"
             )
             if n == 10000:
-                load = f"import yaml; yaml.load(open({str(trials)!r}, encoding='utf-8').read(), Loader=yaml.CSafeLoader)"
+                load = (
+                    f"import yaml; yaml.load(open({str(trials)!r}, encoding='utf-8').read(), "
+                    "Loader=yaml.CSafeLoader)"
+                )
                 c_parse, _ = median([PY, "-c", load], env, max(1, args.runs // 2))
                 print(f"      10000 trials: PyYAML C loader parse alone {c_parse:.3f}s")
                 report("10k cold / C-loader parse", cold / c_parse, 0.25)
