@@ -1,6 +1,6 @@
 """``python -m mscref``."""
 
-from mscref.cli import app
+from mscref.cli import main
 
 if __name__ == "__main__":
-    app(prog_name="mscref")
+    main()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -114,13 +115,40 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def main(
+def callback(
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
     ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show the full traceback if mscref itself fails (also MSCREF_DEBUG=1)."),
+    ] = False,
 ) -> None:
     """mscref: the facts on mesenchymal stem/stromal cell therapies, with citations."""
+    if debug:
+        os.environ["MSCREF_DEBUG"] = "1"
+
+
+#: Exit code of an internal error (a bug in mscref, not a mistake of the user's).
+BUG_EXIT = 3
+ISSUES = "the mscref issue tracker"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The console entry point: the CLI, with one line instead of a traceback for a bug."""
+    try:
+        app(args=argv, prog_name="mscref")
+    except Exception as exc:  # the one broad catch: a user's mistake never gets here (see handles_errors)
+        if os.environ.get("MSCREF_DEBUG"):
+            raise
+        sys.stdout.flush()
+        typer.echo(
+            f"internal error: {type(exc).__name__}: {exc}. This is a bug in mscref {__version__}; "
+            f"please report it to {ISSUES} with the command you ran (add --debug for the traceback).",
+            err=True,
+        )
+        raise SystemExit(BUG_EXIT) from None
 
 
 # ------------------------------------------------------------------------------------------

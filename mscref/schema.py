@@ -164,9 +164,10 @@ def _dataclass_converter(cls: type) -> Converter:
         before = len(b.problems)
         for key in value:
             if key not in names:
-                hint = did_you_mean(str(key), names)
+                shown = str(key) if len(str(key)) <= 60 else str(key)[:57] + "..."
+                hint = did_you_mean(shown, names)
                 allowed = "" if hint else "; allowed keys: " + ", ".join(sorted(names))
-                b.fail(key_lines.get(key), _join(path, str(key)), f"unknown key {key!r}{hint}{allowed}")
+                b.fail(key_lines.get(key), _join(path, shown), f"unknown key {shown!r}{hint}{allowed}")
         kwargs: dict[str, Any] = {}
         for name, required, default, conv in plan:
             if name not in value:
