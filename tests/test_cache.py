@@ -122,3 +122,15 @@ def test_old_entries_are_pruned(cache_dir: Path, data: Path) -> None:
         trials.write_text(base + f"# edit {i}\n", encoding="utf-8")
         load_dataset(data)
     assert len(entries(cache_dir)) == cache.KEEP
+
+
+def test_an_interrupted_cache_write_leaves_no_entry(
+    cache_dir: Path, data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", crash)
+    assert load_dataset(data).trials  # the run itself succeeds
+    assert entries(cache_dir) == []
+    assert list(cache_dir.glob("*.tmp")) == []

@@ -271,3 +271,23 @@ def test_several_pages_in_one_file(tmp_path: Path) -> None:
     code, _, err = import_into(target, pages)
     assert code == 0, err
     assert err.count("added: ") == 4
+
+
+def test_an_interrupted_import_leaves_the_file_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    target = tmp_path / "mine.yaml"
+    assert import_into(target, SYNTHETIC)[0] == 0
+    before = target.read_bytes()
+
+    def crash(src: str, dst: str) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "replace", crash)
+    code, _, err = import_into(target, samples()[0])
+    assert code == 1
+    assert f"error: cannot write {target}: Input/output error" in err
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.yaml"]

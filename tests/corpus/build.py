@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 MINIMAL = HERE.parent / "fixtures" / "minimal"
 SYNTHETIC = HERE.parent / "fixtures" / "ctgov" / "synthetic_bm_msc_gvhd.json"
 VALIDATE = ["validate", "--data-dir", "{data}"]
-T, I, S, R, C = "trials.yaml", "indications.yaml", "sources.yaml", "references.yaml", "claims.yaml"
+T, IND, S, R, C = "trials.yaml", "indications.yaml", "sources.yaml", "references.yaml", "claims.yaml"
 KNOWN_SYSTEMS = (
     "immune, musculoskeletal, neurological, respiratory, cardiovascular, vascular, renal, gastrointestinal, "
     "reproductive, endocrine-metabolic, haematological, dermatological, other"
@@ -33,7 +33,7 @@ KNOWN_SYSTEMS = (
 EDITS: list[tuple[str, str, str, str, list[str]]] = [
     (
         "syntax-unclosed-flow",
-        I,
+        IND,
         "    system: immune",
         "    system: [immune",
         [
@@ -53,7 +53,7 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
     ),
     (
         "tab-indentation",
-        I,
+        IND,
         "    system: immune",
         "\tsystem: immune",
         [
@@ -73,7 +73,7 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
     ),
     (
         "duplicate-key-in-record",
-        I,
+        IND,
         "    system: immune\n",
         "    system: immune\n    system: renal\n",
         [
@@ -103,7 +103,7 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
     ),
     (
         "unknown-key-did-you-mean",
-        I,
+        IND,
         "    system: immune",
         "    sytem: immune",
         [
@@ -178,7 +178,7 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
     ),
     (
         "number-for-text",
-        I,
+        IND,
         "    name: knee osteoarthritis",
         "    name: 12",
         [
@@ -187,7 +187,7 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
     ),
     (
         "boolean-for-text",
-        I,
+        IND,
         "    name: knee osteoarthritis",
         "    name: true",
         [
@@ -338,7 +338,7 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
     ),
     (
         "duplicate-id-across-files",
-        I,
+        IND,
         "  - id: knee-oa",
         "  - id: uc",
         [
@@ -361,7 +361,7 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
     ),
     (
         "empty-string",
-        I,
+        IND,
         "    name: knee osteoarthritis",
         '    name: ""',
         ["{data}/indications.yaml:8: indications[1].name: expected a non-empty string, got an empty one"],
@@ -388,7 +388,7 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
     ),
     (
         "organ-system-unknown",
-        I,
+        IND,
         "    system: immune",
         "    system: immunity",
         [
@@ -424,7 +424,7 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
     ),
     (
         "parent-loop",
-        I,
+        IND,
         "    system: musculoskeletal",
         "    system: musculoskeletal\n    parent: knee-oa",
         [
@@ -443,14 +443,14 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
     ),
     (
         "custom-tag",
-        I,
+        IND,
         "    system: immune",
         "    system: !organ immune",
         ["{data}/indications.yaml:6: indications[0].system: unsupported YAML tag !organ on 'immune'"],
     ),
     (
         "python-object-tag",
-        I,
+        IND,
         "    system: immune",
         "    system: !!python/object/apply:os.system [echo hi]",
         [
@@ -460,7 +460,7 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
     ),
     (
         "merge-key",
-        I,
+        IND,
         "  - id: knee-oa\n",
         "  - <<: {system: renal}\n    id: knee-oa\n",
         [
@@ -470,7 +470,7 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
     ),
     (
         "boolean-key",
-        I,
+        IND,
         "    system: musculoskeletal",
         "    system: musculoskeletal\n    true: 1",
         ["{data}/indications.yaml:11: indications[1]: keys must be plain text, got 'true'"],
@@ -521,8 +521,8 @@ RAW: list[tuple[str, str, bytes, list[str]]] = [
     ),
     (
         "non-utf8",
-        I,
-        "indications: []\n# ".encode() + "移植物".encode("gb18030") + b"\n",
+        IND,
+        b"indications: []\n# " + "移植物".encode("gb18030") + b"\n",
         ["{data}/indications.yaml:2: not UTF-8: byte 0xd2 at offset 18; save the file as UTF-8"],
     ),
     (
