@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from mscref.errors import DataError
 from mscref.loader import load_dataset
@@ -247,47 +245,3 @@ def test_non_msc_product_needs_non_msc_source(edit: Edit) -> None:
         "trials.yaml:37: trials[1].product_type: product_type 'non-msc' needs a non-MSC source, "
         "but 'uc' is an MSC source"
     )
-
-
-# ------------------------------------------------------------------------------------------
-# Property: any line-level mutation of valid data either loads or raises DataError.
-
-_FILES = sorted(p.name for p in MINIMAL.glob("*.yaml"))
-_mutation = st.tuples(
-    st.sampled_from(_FILES),
-    st.sampled_from(["delete", "duplicate", "swap", "retype", "dedent"]),
-    st.integers(min_value=0, max_value=200),
-    st.sampled_from(["yes", "12", "1.5", "null", "[]", "{}", '"x"', "-1", "0x10", "2024-02-30"]),
-)
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(_mutation, min_size=1, max_size=3))
-def test_mutated_data_loads_or_raises_data_error(
-    tmp_path_factory: pytest.TempPathFactory, mutations: list[tuple[str, str, int, str]]
-) -> None:
-    target = tmp_path_factory.mktemp("mut")
-    for name in _FILES:
-        (target / name).write_text((MINIMAL / name).read_text(encoding="utf-8"), encoding="utf-8")
-    for name, kind, index, value in mutations:
-        path = target / name
-        lines = path.read_text(encoding="utf-8").splitlines()
-        i = index % len(lines)
-        if kind == "delete":
-            del lines[i]
-        elif kind == "duplicate":
-            lines.insert(i, lines[i])
-        elif kind == "swap" and i + 1 < len(lines):
-            lines[i], lines[i + 1] = lines[i + 1], lines[i]
-        elif kind == "retype" and ":" in lines[i]:
-            lines[i] = lines[i].split(":", 1)[0] + ": " + value
-        elif kind == "dedent":
-            lines[i] = lines[i].lstrip()
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    try:
-        load_dataset(target)
-    except DataError as exc:
-        assert exc.problems
-        for p in exc.problems:
-            assert p.file.endswith(".yaml") or p.file == str(target)
-            assert p.message

@@ -10,7 +10,6 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from markdown_it import MarkdownIt
 
 from mscref.dataset import Dataset
 from mscref.i18n import Lang
@@ -20,8 +19,9 @@ from mscref.query import TrialFilter, select
 from mscref.report import build_report
 from mscref.views import trials_table
 from tests.conftest import MINIMAL
+from tests.gfm import parser as gfm
+from tests.gfm import table_widths
 
-_md = MarkdownIt("commonmark").enable("table")
 BASE = load_dataset(MINIMAL)
 
 hostile = (
@@ -118,25 +118,6 @@ FIELDS = [
 ]
 
 
-def table_widths(markdown: str) -> list[tuple[int, list[int]]]:
-    out: list[tuple[int, list[int]]] = []
-    head = False
-    cells = 0
-    for tok in _md.parse(markdown):
-        if tok.type == "table_open":
-            out.append((0, []))
-        elif tok.type in ("thead_open", "thead_close"):
-            head = tok.type == "thead_open"
-        elif tok.type == "tr_open":
-            cells = 0
-        elif tok.type in ("th_open", "td_open"):
-            cells += 1
-        elif tok.type == "tr_close":
-            h, rows = out[-1]
-            out[-1] = (cells, rows) if head else (h, [*rows, cells])
-    return out
-
-
 class Elements(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -197,7 +178,7 @@ def test_any_text_keeps_report_tables_whole_and_html_clean(texts: dict[str, str]
     parser.feed(document_html(doc))
     assert parser.tags <= ALLOWED_TAGS
     assert parser.attrs <= {"lang", "charset", "http-equiv", "content"}
-    rendered = _md.render(md)
+    rendered = gfm.render(md)
     inner = Elements()
     inner.feed(rendered)
     assert inner.tags <= {

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from mscref.cli import app
@@ -21,38 +20,16 @@ from mscref.i18n import Lang
 from mscref.output import document_markdown
 from mscref.query import TrialFilter, select
 from mscref.report import build_report
+from tests.gfm import parser as gfm
+from tests.gfm import table_widths
 
 runner = CliRunner()
 FIXED = dt.date(2026, 1, 15)
-_md = MarkdownIt("commonmark").enable("table")
 
 
 def report_text(ds: Dataset, lang: Lang = Lang.EN, **flt: str) -> str:
     f = TrialFilter(**flt)  # type: ignore[arg-type]
     return document_markdown(build_report(ds, select(ds, f), f, lang, date=FIXED))
-
-
-def tables_of(markdown: str) -> list[tuple[int, list[int]]]:
-    """For every table a GFM parser finds: its header width and each body row's width."""
-    tokens = _md.parse(markdown)
-    out: list[tuple[int, list[int]]] = []
-    cells = 0
-    in_head = False
-    for tok in tokens:
-        if tok.type == "table_open":
-            out.append((0, []))
-        elif tok.type == "thead_open":
-            in_head = True
-        elif tok.type == "thead_close":
-            in_head = False
-        elif tok.type == "tr_open":
-            cells = 0
-        elif tok.type in ("th_open", "td_open"):
-            cells += 1
-        elif tok.type == "tr_close":
-            head, rows = out[-1]
-            out[-1] = (cells, rows) if in_head else (head, [*rows, cells])
-    return out
 
 
 def pipe_table_count(markdown: str) -> int:
@@ -69,7 +46,7 @@ def citations_resolve(markdown: str) -> tuple[set[int], int]:
 @pytest.mark.parametrize("lang", [Lang.EN, Lang.ZH])
 def test_gvhd_report_is_valid_gfm_and_every_citation_resolves(bundled: Dataset, lang: Lang) -> None:
     md = report_text(bundled, lang, indication="gvhd")
-    tables = tables_of(md)
+    tables = table_widths(md)
     assert len(tables) == pipe_table_count(md) >= 6
     for head, rows in tables:
         assert rows and all(width == head for width in rows)
@@ -113,7 +90,7 @@ def test_table_golden(command: str, golden: Callable[[str, str], None]) -> None:
     result = runner.invoke(app, [command, "--format", "markdown"])
     assert result.exit_code == 0, result.stderr
     golden(f"{command}.md", result.stdout)
-    for head, rows in tables_of(result.stdout):
+    for head, rows in table_widths(result.stdout):
         assert all(width == head for width in rows)
 
 
@@ -222,9 +199,9 @@ def test_hostile_text_in_the_data_cannot_break_the_report(edit: Callable[[str, s
     )
     ds = load_dataset(d)
     md = report_text(ds)
-    for head, rows in tables_of(md):
+    for head, rows in table_widths(md):
         assert rows and all(width == head for width in rows)
-    html = _md.render(md)
+    html = gfm.render(md)
     assert "<script" not in html
     assert "<a " not in html
     assert "<strong>z</strong>" not in html
