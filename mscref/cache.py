@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -60,8 +61,12 @@ def cache_key(directory: Path, names: list[str]) -> str | None:
         path = directory / name
         digest.update(name.encode() + b"\0")
         try:
+            if not stat.S_ISREG(path.stat().st_mode):
+                return None  # a pipe or device: never cache (and never read it here)
             data = path.read_bytes()
         except FileNotFoundError:
+            if path.is_symlink():
+                return None  # a broken link: let the loader say so
             digest.update(b"<missing>\0")
             continue
         except OSError:
@@ -74,7 +79,7 @@ def cache_key(directory: Path, names: list[str]) -> str | None:
 def _inside(path: Path, parent: Path) -> bool:
     try:
         path.resolve().relative_to(parent.resolve())
-    except ValueError:
+    except (ValueError, RuntimeError, OSError):  # elsewhere, or a symbolic-link loop
         return False
     return True
 

@@ -61,8 +61,9 @@ def bundled_data_dir() -> Path:
 
 def shown_path(path: Path) -> str:
     """A path as messages show it: relative to the working directory when below it."""
+    absolute = Path(os.path.abspath(path))  # symbolic links stay as the user named them
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(absolute.relative_to(os.path.abspath(Path.cwd())))
     except ValueError:
         return str(path)
 
@@ -136,7 +137,7 @@ def _load(directory: Path | str | None, overrides: dict[str, str], fast: bool) -
     for name, (model, required) in FILES.items():
         path = directory / name
         shown = shown_path(path)
-        if not path.exists() and name not in overrides:
+        if not os.path.lexists(path) and name not in overrides:
             if required:
                 problems.append(
                     Problem(shown, None, "", f"missing data file (a data directory needs {_required()})")

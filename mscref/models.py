@@ -21,6 +21,8 @@ from enum import StrEnum
 from typing import Any
 
 ID_PATTERN = r"[a-z0-9][a-z0-9-]*"
+#: No count of patients, events or centres is larger than this (a guard against typos).
+MAX_COUNT = 100_000_000
 SLUG_PATTERN = r"[a-z0-9][a-z0-9-]*"
 TIMEPOINT_PATTERN = r"(day|week|month|year) [0-9]+"
 #: Registry identifiers mscref knows how to check (and link).
@@ -400,7 +402,7 @@ class Design:
     control: Control | None = _f(doc="kind of control; 'none' for a single-arm study")
     control_text: str | None = _f(doc="what the control was")
     allocation: str | None = _f(pattern=r"[0-9]+(:[0-9]+)+", doc="randomization ratio, e.g. 2:1")
-    centres: int | None = _f(min=1)
+    centres: int | None = _f(min=1, max=MAX_COUNT)
     multicentre: bool | None = _f()
 
     def checks(self) -> Iterator[Check]:
@@ -420,7 +422,7 @@ class Design:
 class Arm:
     id: str = _req(pattern=SLUG_PATTERN)
     label: str = _req()
-    n: int | None = _f(min=1)
+    n: int | None = _f(min=1, max=MAX_COUNT)
     n_derived: bool = _f(False, doc="true when n was computed, not reported")
     intervention: str | None = _f()
     dose: str | None = _f()
@@ -431,8 +433,8 @@ class Arm:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ArmResult:
     arm: str = _req(doc="id of one of the trial's arms")
-    events: int | None = _f(min=0)
-    total: int | None = _f(min=1)
+    events: int | None = _f(min=0, max=MAX_COUNT)
+    total: int | None = _f(min=1, max=MAX_COUNT)
     value: float | None = _f(doc="the reported value")
     unit: str | None = _f(doc="unit of value, e.g. '%', 'months', 'points'")
     derived: bool = _f(False, doc="true when events/total were computed from percentages")
@@ -561,7 +563,7 @@ class RegistryRecord:
     overall_status: RegistryStatus | None = _f()
     study_type: RegistryStudyType | None = _f()
     phases: tuple[RegistryPhase, ...] = _f(())
-    enrollment: int | None = _f(min=0)
+    enrollment: int | None = _f(min=0, max=MAX_COUNT)
     enrollment_type: EnrollmentType | None = _f()
     start_date: str | None = _f(date=True)
     completion_date: str | None = _f(date=True)
@@ -597,9 +599,9 @@ class Trial:
     design: Design = field(default_factory=Design, metadata=meta())
     countries: tuple[str, ...] = _f(())
     period: str | None = _f(doc="when it ran, as reported")
-    n: int | None = _f(min=1, doc="patients treated or randomized (see n_label)")
+    n: int | None = _f(min=1, max=MAX_COUNT, doc="patients treated or randomized (see n_label)")
     n_label: str | None = _f(doc="what n counts, e.g. 'randomized', 'treated and evaluated'")
-    registry_n: int | None = _f(min=1, doc="enrolment on the registry, when it differs")
+    registry_n: int | None = _f(min=1, max=MAX_COUNT, doc="enrolment on the registry, when it differs")
     arms: tuple[Arm, ...] = _f(())
     outcomes: tuple[Outcome, ...] = _f(())
     status: str | None = _f(doc="e.g. 'completed', 'no results published'")

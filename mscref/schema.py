@@ -9,6 +9,7 @@ takes to validate it.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import types
 import typing
@@ -231,6 +232,9 @@ def _plain_converter(tp: Any, meta: dict[str, Any]) -> Converter:
             key_lines, value_lines, _own = _lines(value)
             out = {}
             for k, v in value.items():
+                if not isinstance(k, str):
+                    b.fail(key_lines.get(k, line), path, f"keys must be plain text, got {describe(k)}")
+                    continue
                 if ref:
                     b.refs.append(PendingRef(ref, k, b.file, key_lines.get(k), f"{path}.{k}"))
                 out[k] = conv_value(b, v, f"{path}.{k}", value_lines.get(k, line))
@@ -283,8 +287,9 @@ def _str_converter(meta: dict[str, Any]) -> Converter:
             quote = " (quote it to make it text)" if isinstance(value, (int, float, bool)) else ""
             b.fail(line, path, f"expected a string, got {describe(value)}{quote}")
             return None
-        if not value.strip():
-            b.fail(line, path, "expected a non-empty string, got an empty one")
+        if not any(ch.isprintable() and not ch.isspace() for ch in value):
+            what = "an empty one" if not value.strip() else "one with nothing visible in it"
+            b.fail(line, path, f"expected a non-empty string, got {what}")
             return None
         if regex is not None and not regex.fullmatch(value):
             b.fail(line, path, f"{value!r} does not match the pattern {pattern}")
@@ -309,6 +314,9 @@ def _number_converter(tp: type, meta: dict[str, Any]) -> Converter:
     def convert_number(b: Builder, value: Any, path: str, line: int | None) -> Any:
         if isinstance(value, bool) or not isinstance(value, accepted):
             b.fail(line, path, f"expected {expected}, got {describe(value)}")
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            b.fail(line, path, f"expected a finite number, got {value}")
             return None
         number = tp(value)
         if lo is not None and number < lo:

@@ -14,6 +14,7 @@ composes the YAML node tree (with the C parser when available) and converts it i
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,12 @@ MAX_FILE_BYTES = 80 * 1024 * 1024
 MAX_ALIAS_EXPANSION = 10_000
 #: How deep mappings and sequences may nest.
 MAX_DEPTH = 64
+#: Nesting refused before parsing at all: PyYAML's C parser recurses and would crash the process.
+MAX_PARSE_DEPTH = 200
+_QUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\n]|\'\')*\'|(?:^|\s)#[^\n]*', re.M)
+_BRACKET = re.compile(r"[\[\]{}\n]")
+_INDENT = re.compile(rf"^ {{{2 * MAX_PARSE_DEPTH + 1},}}", re.M)
+_DASHES = re.compile(rf"^[ ]*(?:-[ ]+){{{MAX_PARSE_DEPTH}}}", re.M)
 
 _TAG = "tag:yaml.org,2002:"
 _NULL_RE = re.compile(r"~|null|Null|NULL|")
@@ -197,6 +204,28 @@ def _short_tag(tag: str) -> str:
     return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
 
 
+def _too_deep(text: str) -> int | None:
+    """The line where flow brackets, "- - -" chains or indentation nest deeper than
+    MAX_PARSE_DEPTH, or None. Quoted text and comments are left out of the count."""
+    stripped = _QUOTED.sub("", text)  # the patterns never span a line break
+    depth, line = 0, 1
+    for m in _BRACKET.finditer(stripped):
+        ch = m.group(0)
+        if ch == "\n":
+            line += 1
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_PARSE_DEPTH:
+                return line
+        else:
+            depth = max(0, depth - 1)
+    for pattern in (_DASHES, _INDENT):
+        found = pattern.search(text)
+        if found:
+            return text.count("\n", 0, found.start()) + 1
+    return None
+
+
 def _yaml_error_problem(path: str, source: str, exc: yaml.YAMLError) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark is not None else None
@@ -237,6 +266,11 @@ def parse_text(path: str, text: str) -> Document:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         return Document(path, None, (Problem(path, line, "", "the file contains a NUL byte"),))
+    too_deep = _too_deep(text)
+    if too_deep is not None:
+        return Document(
+            path, None, (Problem(path, too_deep, "", f"the YAML nests deeper than {MAX_PARSE_DEPTH} levels"),)
+        )
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -258,10 +292,16 @@ def parse_text(path: str, text: str) -> Document:
 # Constructs on which a YAML 1.2 parser and the strict reader could disagree: tags, anchors,
 # aliases, merge keys, .inf/.nan, hex/octal and exponent numbers, directives, tabs. A file
 # holding none of them reads the same either way (tests/test_yamlio.py checks this).
-_SUSPECT = re.compile(r"[!&*\t%]|<<|\.(?:inf|Inf|INF|nan|NaN|NAN)\b|0[xXoO][0-9a-fA-F_]|[0-9_][eE][-+]?[0-9]")
-_NUMBERISH = re.compile(
-    r"[-+]?(?:\.(?:inf|Inf|INF|nan|NaN|NAN)|0[xXoO][0-9a-fA-F_]+|[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+)"
+_SUSPECT = re.compile(
+    r"[!&*\t%\x80-\x9f\u2028\u2029\ufeff]|<<|\.(?:inf|Inf|INF|nan|NaN|NAN)\b|0[xXoObB][0-9a-fA-F_]"
+    r"|[0-9_][eE][-+]?[0-9]|[0-9]_"
 )
+_NUMBERISH = re.compile(
+    r"[-+]?(?:\.(?:inf|Inf|INF|nan|NaN|NAN)|0[xXoObB][0-9a-fA-F_]+|[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+"
+    r"|[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?)"
+)
+# characters a YAML 1.1 reader treats differently from a YAML 1.2 one (line breaks, C1 controls, BOM)
+_ALWAYS_RISKY = frozenset([*(chr(c) for c in range(0x80, 0xA0)), "\u2028", "\u2029", "\ufeff", "\t"])
 _NODE_START = " \n[{,:"
 _TOKEN_END = " \n]},#"
 
@@ -272,7 +312,7 @@ def _risky(text: str) -> bool:
     for m in _SUSPECT.finditer(text):
         tok, start = m.group(0), m.start()
         before = text[start - 1] if start else "\n"
-        if tok == "\t":
+        if tok in _ALWAYS_RISKY:
             return True
         if tok == "%":
             if before == "\n":
@@ -320,8 +360,17 @@ def read_file(path: Path, shown: str | None = None, fast: bool = False) -> Docum
     With ``fast``, a plain file is read by the fast parser: the result has no line numbers,
     and a caller that finds a problem must read the file again without ``fast``."""
     name = shown or str(path)
+
+    def refused(message: str) -> Document:
+        return Document(name, None, (Problem(name, None, "", message),))
+
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            return refused("is a directory, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            return refused("is not a regular file (a pipe, device or socket cannot be read as data)")
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             return Document(
                 name,
@@ -338,11 +387,11 @@ def read_file(path: Path, shown: str | None = None, fast: bool = False) -> Docum
             )
         data = path.read_bytes()
     except FileNotFoundError:
-        return Document(name, None, (Problem(name, None, "", "no such file"),))
-    except IsADirectoryError:
-        return Document(name, None, (Problem(name, None, "", "is a directory, not a file"),))
+        return refused("no such file" + (" (a broken symbolic link)" if path.is_symlink() else ""))
     except PermissionError:
-        return Document(name, None, (Problem(name, None, "", "permission denied"),))
+        return refused("permission denied")
+    except OSError as exc:  # a symbolic-link loop, an I/O error …
+        return refused(f"cannot be read: {exc.strerror or exc}")
     text, problem = decode(name, data)
     if problem is not None or text is None:
         return Document(name, None, (problem,) if problem else ())

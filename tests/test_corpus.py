@@ -70,3 +70,30 @@ def test_a_100_mb_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", "--data-dir", str(data)])
     assert result.exit_code == 1
     assert f"{data}/statements.yaml: the file is 95 MiB, more than the 80 MiB mscref reads" in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dangling-link", "link-loop", "directory"])
+def test_special_files_are_refused_not_read(tmp_path: Path, kind: str) -> None:
+    import os
+
+    data = tmp_path / "data"
+    shutil.copytree(MINIMAL, data)
+    target = data / "claims.yaml"
+    target.unlink()
+    if kind == "fifo":
+        os.mkfifo(target)  # reading it would block for ever
+    elif kind == "dangling-link":
+        target.symlink_to(tmp_path / "nowhere.yaml")
+    elif kind == "link-loop":
+        target.symlink_to(target)
+    else:
+        target.mkdir()
+    result = runner.invoke(app, ["validate", "--data-dir", str(data)])
+    assert result.exit_code == 1
+    message = {
+        "fifo": "is not a regular file (a pipe, device or socket cannot be read as data)",
+        "dangling-link": "no such file (a broken symbolic link)",
+        "link-loop": "cannot be read: Too many levels of symbolic links",
+        "directory": "is a directory, not a file",
+    }[kind]
+    assert f"{target}: {message}" in result.stderr.splitlines()

@@ -486,6 +486,51 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
         ],
     ),
     (
+        "number-with-underscore",
+        T,
+        "    n: 30\n",
+        "    n: 3_0\n",
+        ["{data}/trials.yaml:42: trials[1].n: expected an integer, got string '3_0'"],
+    ),
+    (
+        "binary-number",
+        T,
+        "    n: 30\n",
+        "    n: 0b11110\n",
+        ["{data}/trials.yaml:42: trials[1].n: expected an integer, got string '0b11110'"],
+    ),
+    (
+        "infinite-value",
+        T,
+        'value: 70.4, unit: "%"',
+        "value: 1.0e400, unit: points",
+        ["{data}/trials.yaml:32: trials[0].outcomes[0].arms[0].value: expected a finite number, got inf"],
+    ),
+    (
+        "huge-count",
+        T,
+        "    n: 30\n",
+        "    n: 1000000000000000000000000000000\n",
+        ["{data}/trials.yaml:42: trials[1].n: must be at most 1e+08, got 1e+30"],
+    ),
+    (
+        "zero-width-only-string",
+        IND,
+        "    name: knee osteoarthritis",
+        '    name: "\u200b\u200b"',
+        [
+            "{data}/indications.yaml:8: indications[1].name: expected a non-empty string, got one with nothing "
+            "visible in it"
+        ],
+    ),
+    (
+        "integer-key-in-traits",
+        S,
+        "      main-advantages: {text: anti-inflammatory",
+        "      12: {text: x}\n      main-advantages: {text: anti-inflammatory",
+        ["{data}/sources.yaml:24: sources[0].traits: keys must be plain text, got '12'"],
+    ),
+    (
         "bad-registry-id",
         T,
         "registry_ids: [NCT00000001]",
@@ -544,8 +589,20 @@ RAW: list[tuple[str, str, bytes, list[str]]] = [
     (
         "deep-nesting",
         C,
-        b"claims: " + b"[" * 300 + b"]" * 300 + b"\n",
+        b"claims: " + b"[" * 100 + b"]" * 100 + b"\n",
         ["{data}/claims.yaml:1: claims" + "[0]" * 64 + ": nesting deeper than 64 levels"],
+    ),
+    (
+        "very-deep-nesting",
+        C,
+        b"claims: " + b"[" * 100_000 + b"]" * 100_000 + b"\n",
+        ["{data}/claims.yaml:1: the YAML nests deeper than 200 levels"],
+    ),
+    (
+        "very-deep-dash-chain",
+        C,
+        b"claims:\n  " + b"- " * 300 + b"x\n",
+        ["{data}/claims.yaml:2: the YAML nests deeper than 200 levels"],
     ),
     (
         "alias-bomb",
