@@ -24,7 +24,7 @@ ID_PATTERN = r"[a-z0-9][a-z0-9-]*"
 #: No count of patients, events or centres is larger than this (a guard against typos).
 MAX_COUNT = 100_000_000
 SLUG_PATTERN = r"[a-z0-9][a-z0-9-]*"
-TIMEPOINT_PATTERN = r"(day|week|month|year) [0-9]+"
+TIMEPOINT_PATTERN = r"(day|week|month|year) [0-9]{1,5}"
 #: Registry identifiers mscref knows how to check (and link).
 REGISTRY_PATTERNS: dict[str, str] = {
     "ClinicalTrials.gov": r"NCT[0-9]{8}",

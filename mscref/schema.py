@@ -78,7 +78,8 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"boolean {str(value).lower()}"
     if isinstance(value, int):
-        return f"integer {value}"
+        text = str(value)
+        return f"integer {text if len(text) <= 30 else text[:27] + '...'}"
     if isinstance(value, float):
         return f"number {value:g}"
     if isinstance(value, str):
@@ -89,6 +90,20 @@ def describe(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return type(value).__name__  # pragma: no cover - the YAML reader makes nothing else
+
+
+def _short_number(number: float) -> str:
+    if isinstance(number, int) and len(str(number)) > 12:
+        return f"a {len(str(abs(number)))}-digit number"
+    return f"{number:g}"
+
+
+def shown_key(key: Any) -> str:
+    """A key as messages show it: control characters escaped, long keys shortened."""
+    text = str(key)
+    if not text.isprintable():
+        text = text.encode("unicode_escape", "backslashreplace").decode("ascii")
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _expected(tp: Any) -> str:
@@ -165,10 +180,10 @@ def _dataclass_converter(cls: type) -> Converter:
         before = len(b.problems)
         for key in value:
             if key not in names:
-                shown = str(key) if len(str(key)) <= 60 else str(key)[:57] + "..."
+                shown = shown_key(key)
                 hint = did_you_mean(shown, names)
                 allowed = "" if hint else "; allowed keys: " + ", ".join(sorted(names))
-                b.fail(key_lines.get(key), _join(path, shown), f"unknown key {shown!r}{hint}{allowed}")
+                b.fail(key_lines.get(key), _join(path, shown), f"unknown key '{shown}'{hint}{allowed}")
         kwargs: dict[str, Any] = {}
         for name, required, default, conv in plan:
             if name not in value:
@@ -235,9 +250,10 @@ def _plain_converter(tp: Any, meta: dict[str, Any]) -> Converter:
                 if not isinstance(k, str):
                     b.fail(key_lines.get(k, line), path, f"keys must be plain text, got {describe(k)}")
                     continue
+                where = f"{path}.{shown_key(k)}"
                 if ref:
-                    b.refs.append(PendingRef(ref, k, b.file, key_lines.get(k), f"{path}.{k}"))
-                out[k] = conv_value(b, v, f"{path}.{k}", value_lines.get(k, line))
+                    b.refs.append(PendingRef(ref, k, b.file, key_lines.get(k), where))
+                out[k] = conv_value(b, v, where, value_lines.get(k, line))
             return out
 
         return convert_mapping
@@ -287,6 +303,9 @@ def _str_converter(meta: dict[str, Any]) -> Converter:
             quote = " (quote it to make it text)" if isinstance(value, (int, float, bool)) else ""
             b.fail(line, path, f"expected a string, got {describe(value)}{quote}")
             return None
+        if any("\ud800" <= ch <= "\udfff" for ch in value):
+            b.fail(line, path, "the text holds an unpaired surrogate escape (like \\ud800), not a character")
+            return None
         if not any(ch.isprintable() and not ch.isspace() for ch in value):
             what = "an empty one" if not value.strip() else "one with nothing visible in it"
             b.fail(line, path, f"expected a non-empty string, got {what}")
@@ -320,10 +339,10 @@ def _number_converter(tp: type, meta: dict[str, Any]) -> Converter:
             return None
         number = tp(value)
         if lo is not None and number < lo:
-            b.fail(line, path, f"must be at least {lo:g}, got {number:g}")
+            b.fail(line, path, f"must be at least {lo:g}, got {_short_number(number)}")
             return None
         if hi is not None and number > hi:
-            b.fail(line, path, f"must be at most {hi:g}, got {number:g}")
+            b.fail(line, path, f"must be at most {hi:g}, got {_short_number(number)}")
             return None
         return number
 

@@ -50,7 +50,9 @@ def build_summary(ds: Dataset, lang: Lang) -> Summary:
     titles: dict[str, str] = {}
 
     def crosstab(rows: str, cols: str) -> pd.DataFrame:
-        table = pd.crosstab(trials[rows], trials[cols], margins=True, margins_name="总计" if zh else "Total")
+        table = pd.crosstab(
+            trials[rows], trials[cols], margins=True, margins_name="(总计)" if zh else "(total)"
+        )
         table.index.name, table.columns.name = None, None
         return table
 
@@ -74,7 +76,7 @@ def build_summary(ds: Dataset, lang: Lang) -> Summary:
         columns=["year", "agency", "status"],
     )
     by_year = pd.crosstab(
-        approvals["year"], approvals["agency"], margins=True, margins_name="总计" if zh else "Total"
+        approvals["year"], approvals["agency"], margins=True, margins_name="(总计)" if zh else "(total)"
     )
     by_year.index.name, by_year.columns.name = None, None
     tables["approvals_by_year_agency"] = by_year

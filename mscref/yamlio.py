@@ -27,6 +27,8 @@ from mscref.errors import Problem
 MAX_FILE_BYTES = 80 * 1024 * 1024
 #: How many nodes aliases may add on top of the document's own nodes.
 MAX_ALIAS_EXPANSION = 10_000
+#: Integers with more digits than this stay text (and are refused where a number belongs).
+MAX_DIGITS = 30
 #: How deep mappings and sequences may nest.
 MAX_DEPTH = 64
 #: Nesting refused before parsing at all: PyYAML's C parser recurses and would crash the process.
@@ -157,6 +159,8 @@ class _Converter:
         if tag == _TAG + "bool" and _BOOL_RE.fullmatch(value):
             return value.lower() == "true"
         if tag == _TAG + "int" and _INT_RE.fullmatch(value):
+            if len(value) > MAX_DIGITS:  # Python refuses to read very long integers at all
+                return value  # kept as text: a field that wants a number says so
             return int(value)
         if tag == _TAG + "float" and _FLOAT_RE.fullmatch(value):
             return float(value)
@@ -227,6 +231,10 @@ def _too_deep(text: str) -> int | None:
 
 
 def _yaml_error_problem(path: str, source: str, exc: yaml.YAMLError) -> Problem:
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
+        at = source.count("\n", 0, exc.position) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        return Problem(path, at, "", f"YAML does not allow the character U+{ord(char):04X} ({exc.reason})")
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark is not None else None
     problem = getattr(exc, "problem", None) or str(exc)
@@ -293,7 +301,7 @@ def parse_text(path: str, text: str) -> Document:
 # aliases, merge keys, .inf/.nan, hex/octal and exponent numbers, directives, tabs. A file
 # holding none of them reads the same either way (tests/test_yamlio.py checks this).
 _SUSPECT = re.compile(
-    r"[!&*\t%\x80-\x9f\u2028\u2029\ufeff]|<<|\.(?:inf|Inf|INF|nan|NaN|NAN)\b|0[xXoObB][0-9a-fA-F_]"
+    r"[!&*\t%\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]|[0-9]{31}|<<|\.(?:inf|Inf|INF|nan|NaN|NAN)\b|0[xXoObB][0-9a-fA-F_]"
     r"|[0-9_][eE][-+]?[0-9]|[0-9]_"
 )
 _NUMBERISH = re.compile(
@@ -301,7 +309,15 @@ _NUMBERISH = re.compile(
     r"|[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?)"
 )
 # characters a YAML 1.1 reader treats differently from a YAML 1.2 one (line breaks, C1 controls, BOM)
-_ALWAYS_RISKY = frozenset([*(chr(c) for c in range(0x80, 0xA0)), "\u2028", "\u2029", "\ufeff", "\t"])
+_ALWAYS_RISKY = frozenset(
+    [
+        *(chr(c) for c in [*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]),
+        "\u2028",
+        "\u2029",
+        "\ufeff",
+        "\t",
+    ]
+)
 _NODE_START = " \n[{,:"
 _TOKEN_END = " \n]},#"
 
@@ -312,7 +328,7 @@ def _risky(text: str) -> bool:
     for m in _SUSPECT.finditer(text):
         tok, start = m.group(0), m.start()
         before = text[start - 1] if start else "\n"
-        if tok in _ALWAYS_RISKY:
+        if tok in _ALWAYS_RISKY or (len(tok) > 1 and tok.isdigit()) or "\ud800" <= tok <= "\udfff":
             return True
         if tok == "%":
             if before == "\n":

@@ -171,7 +171,7 @@ def test_summary_counts_match_the_data(bundled: Dataset) -> None:
     )
     assert cross["Graft-versus-host disease"]["BM-MSCs"] == expected
     msc_trials = sum(1 for t in bundled.trials if bundled.is_msc(t))
-    assert cross["Total"]["Total"] == msc_trials
+    assert cross["(total)"]["(total)"] == msc_trials
     verdicts = data["claims_by_verdict"]["counts"]
     assert sum(v["Seed claims"] for v in verdicts.values()) == len(bundled.claims)
     assert verdicts["contradicted"]["Seed claims"] == 2

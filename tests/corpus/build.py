@@ -510,8 +510,54 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
         "huge-count",
         T,
         "    n: 30\n",
-        "    n: 1000000000000000000000000000000\n",
-        ["{data}/trials.yaml:42: trials[1].n: must be at most 1e+08, got 1e+30"],
+        "    n: 10000000000000000000\n",
+        ["{data}/trials.yaml:42: trials[1].n: must be at most 1e+08, got a 20-digit number"],
+    ),
+    (
+        "five-thousand-digit-number",
+        T,
+        "    n: 30\n",
+        "    n: " + "1" * 5000 + "\n",
+        ["{data}/trials.yaml:42: trials[1].n: expected an integer, got string '" + "1" * 57 + "...'"],
+    ),
+    (
+        "absurd-timepoint",
+        T,
+        "timepoint: month 12",
+        "timepoint: day 123456789",
+        [
+            "{data}/trials.yaml:49: trials[1].outcomes[0].timepoint: 'day 123456789' does not match the pattern "
+            "(day|week|month|year) [0-9]{1,5}"
+        ],
+    ),
+    (
+        "control-character",
+        IND,
+        "    name: knee osteoarthritis",
+        "    name: knee\x01osteoarthritis",
+        [
+            "{data}/indications.yaml:8: YAML does not allow the character U+0001 (control characters are not allowed)"
+        ],
+    ),
+    (
+        "surrogate-escape",
+        IND,
+        "    name: knee osteoarthritis",
+        '    name: "knee \\ud800"',
+        [
+            "{data}/indications.yaml:8: YAML syntax error: while parsing a quoted scalar, found invalid Unicode "
+            "character escape code (column 19)"
+        ],
+    ),
+    (
+        "key-with-newline",
+        IND,
+        "    system: immune",
+        '    "sys\\ntem": immune',
+        [
+            "{data}/indications.yaml:6: indications[0].sys\\ntem: unknown key 'sys\\ntem'; did you mean 'system'?",
+            "{data}/indications.yaml:2: indications[0]: missing required key 'system'",
+        ],
     ),
     (
         "zero-width-only-string",
