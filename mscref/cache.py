@@ -57,6 +57,11 @@ def cache_key(directory: Path, names: list[str]) -> str | None:
     """The key of a data directory's current content; None if a file cannot be read."""
     digest = hashlib.sha256()
     digest.update(f"{FORMAT}\0{__version__}\0{sys.version_info[:2]}\0".encode())
+    try:  # a stray .yaml file is a problem the loader reports: it must change the key
+        listing = sorted(e for e in os.listdir(directory) if e.endswith((".yaml", ".yml")))
+    except OSError:
+        return None
+    digest.update("\0".join(listing).encode() + b"\0\0")
     for name in names:
         path = directory / name
         digest.update(name.encode() + b"\0")

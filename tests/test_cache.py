@@ -134,3 +134,13 @@ def test_an_interrupted_cache_write_leaves_no_entry(
     assert load_dataset(data).trials  # the run itself succeeds
     assert entries(cache_dir) == []
     assert list(cache_dir.glob("*.tmp")) == []
+
+
+def test_a_stray_yaml_file_is_seen_despite_the_cache(cache_dir: Path, data: Path) -> None:
+    from mscref.errors import DataError
+
+    load_dataset(data)
+    (data / "trial.yaml").write_text("trials: []\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        load_dataset(data)
+    assert "not a data file mscref knows; did you mean 'trials.yaml'?" in str(info.value)
