@@ -92,6 +92,9 @@ def describe(value: Any) -> str:
     return type(value).__name__  # pragma: no cover - the YAML reader makes nothing else
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _short_number(number: float) -> str:
     if isinstance(number, int) and len(str(number)) > 12:
         return f"a {len(str(abs(number)))}-digit number"
@@ -303,10 +306,12 @@ def _str_converter(meta: dict[str, Any]) -> Converter:
             quote = " (quote it to make it text)" if isinstance(value, (int, float, bool)) else ""
             b.fail(line, path, f"expected a string, got {describe(value)}{quote}")
             return None
-        if any("\ud800" <= ch <= "\udfff" for ch in value):
+        if _SURROGATE.search(value):
             b.fail(line, path, "the text holds an unpaired surrogate escape (like \\ud800), not a character")
             return None
-        if not any(ch.isprintable() and not ch.isspace() for ch in value):
+        first = value[:1]
+        visible = bool(first) and first.isprintable() and not first.isspace()
+        if not visible and not any(ch.isprintable() and not ch.isspace() for ch in value):
             what = "an empty one" if not value.strip() else "one with nothing visible in it"
             b.fail(line, path, f"expected a non-empty string, got {what}")
             return None
