@@ -849,6 +849,11 @@ def _study(kind: str) -> bytes:
     return json.dumps(study, indent=1).encode()
 
 
+def _write_case(d: Path, base: str | None, argv: list[str], code: int, expected: list[str]) -> None:
+    spec = {"base": base, "argv": argv, "exit": code, "stderr": expected}
+    (d / "case.json").write_text(json.dumps(spec, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     for old in HERE.iterdir():
         if old.is_dir() and old.name[:3].isdigit():
@@ -867,40 +872,18 @@ def main() -> None:
         assert text.count(old) == 1, (name, old)
         d = case_dir(name)
         (d / file).write_text(text.replace(old, new), encoding="utf-8")
-        (d / "case.json").write_text(
-            json.dumps(
-                {"base": "minimal", "argv": VALIDATE, "exit": 1, "stderr": expected},
-                indent=1,
-                ensure_ascii=False,
-            )
-            + "\n",
-            encoding="utf-8",
-        )
+        _write_case(d, "minimal", VALIDATE, 1, expected)
     for name, file, raw, expected in RAW:
         d = case_dir(name)
         (d / file).write_bytes(raw)
-        (d / "case.json").write_text(
-            json.dumps(
-                {"base": "minimal", "argv": VALIDATE, "exit": 1, "stderr": expected},
-                indent=1,
-                ensure_ascii=False,
-            )
-            + "\n",
-            encoding="utf-8",
-        )
+        _write_case(d, "minimal", VALIDATE, 1, expected)
     for name, files, argv, code, expected in OTHER:
         d = case_dir(name)
         for fname, content in files.items():
             if content in (b"PHASE7", b"NCT123", b"ENROL"):
                 content = _study(content.decode())
             (d / fname).write_bytes(content)
-        (d / "case.json").write_text(
-            json.dumps(
-                {"base": None, "argv": argv, "exit": code, "stderr": expected}, indent=1, ensure_ascii=False
-            )
-            + "\n",
-            encoding="utf-8",
-        )
+        _write_case(d, None, argv, code, expected)
     print(f"wrote {n} cases into {HERE}")
 
 
