@@ -619,7 +619,11 @@ def import_ctgov(
     from mscref.merge import merge_trials
     from mscref.yamlio import decode
 
+    if output.is_dir():
+        raise UsageError(f"{output} is a directory; -o takes the YAML file to write")
     studies = read_studies(list(files))
+    if not studies:
+        raise UsageError("the input holds no study records; nothing to import")
     in_data_dir = output.name == "trials.yaml" and (output.parent / "sources.yaml").exists()
     context_dir = output.parent if in_data_dir else data_dir
     ds = _load(context_dir)
@@ -629,7 +633,8 @@ def import_ctgov(
         if problem is not None or text is None:
             raise DataError([problem] if problem else [])
         existing = text
-        if not in_data_dir:
+        blank = all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+        if not in_data_dir and not blank:
             problems = check_trials_text(str(output), existing, ds)
             if problems:
                 raise DataError(problems)

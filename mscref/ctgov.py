@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -181,7 +182,7 @@ def _texts(study: dict[str, Any]) -> list[tuple[str, str]]:
     """(where, text) for the words that describe what was given: interventions, then titles."""
     ps = study.get("protocolSection", {})
     out: list[tuple[str, str]] = []
-    for i, iv in enumerate(_get(ps, "armsInterventionsModule", "interventions") or []):
+    for i, iv in enumerate(_seq(_get(ps, "armsInterventionsModule", "interventions"))):
         if not isinstance(iv, dict) or _PLACEBO.search(str(iv.get("name", ""))):
             continue
         for key in ("name", "description"):
@@ -309,8 +310,8 @@ def parse_timepoint(text: str | None) -> str | None:
     """'Day 28', '28 days', 'Week 16' -> 'day 28', 'week 16'; anything vaguer -> None."""
     if not text:
         return None
-    m = re.search(r"\b(day|week|month|year)s?\s*([0-9]+)\b", text, re.I) or re.search(
-        r"\b([0-9]+)\s*(day|week|month|year)s?\b", text, re.I
+    m = re.search(r"\b(day|week|month|year)s?\s*([0-9]{1,5})\b", text, re.I) or re.search(
+        r"\b([0-9]{1,5})\s*(day|week|month|year)s?\b", text, re.I
     )
     if m is None:
         return None
@@ -320,11 +321,23 @@ def parse_timepoint(text: str | None) -> str | None:
 
 
 def _number(text: Any) -> float | None:
+    """A finite number of sensible size, or None ("<0.0001", "NA", NaN, 400 digits are not)."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
-        return float(text)
-    if isinstance(text, str) and re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text.strip()):
-        return float(text)
-    return None  # "<0.0001", "NA", "" are not numbers
+        value = float(text) if abs(text) < 1e15 else math.inf
+    elif isinstance(text, str) and re.fullmatch(r"-?[0-9]{1,15}(\.[0-9]{1,15})?", text.strip()):
+        value = float(text)
+    else:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _seq(value: Any, path: str = "", problems: list[str] | None = None) -> list[Any]:
+    """A JSON list, or [] (and a problem, when asked) for anything else."""
+    if isinstance(value, list):
+        return value
+    if value is not None and problems is not None:
+        problems.append(f"{path}: expected a list, got {_shape(value)}")
+    return []
 
 
 def match_indication(conditions: list[str], ds: Dataset) -> tuple[str | None, list[str], list[str]]:
@@ -384,6 +397,8 @@ def map_study(study: Study, ds: Dataset) -> Mapped:
         problems,
     )
     dm = _get(ps, "designModule") or {}
+    if not isinstance(dm, dict):
+        return Mapped(nct, {}, [*problems, f"designModule: expected an object, got {_shape(dm)}"])
     study_type = _enum(dm.get("studyType"), RegistryStudyType, "designModule.studyType", problems)
     raw_phases = dm.get("phases") or []
     if not isinstance(raw_phases, list):
@@ -419,9 +434,14 @@ def map_study(study: Study, ds: Dataset) -> Mapped:
     sponsor = _str(
         _get(ps, "sponsorCollaboratorsModule", "leadSponsor", "name"), "leadSponsor.name", problems
     )
-    conditions = [c for c in (_get(ps, "conditionsModule", "conditions") or []) if isinstance(c, str)]
+    conditions = [
+        c
+        for c in _seq(_get(ps, "conditionsModule", "conditions"), "conditionsModule.conditions", problems)
+        if isinstance(c, str)
+    ]
     interventions = []
-    for i, iv in enumerate(_get(ps, "armsInterventionsModule", "interventions") or []):
+    raw_interventions = _get(ps, "armsInterventionsModule", "interventions")
+    for i, iv in enumerate(_seq(raw_interventions, "armsInterventionsModule.interventions", problems)):
         if isinstance(iv, dict) and isinstance(iv.get("name"), str):
             interventions.append(
                 {
@@ -435,7 +455,7 @@ def map_study(study: Study, ds: Dataset) -> Mapped:
     countries = sorted(
         {
             loc["country"]
-            for loc in (_get(ps, "contactsLocationsModule", "locations") or [])
+            for loc in _seq(_get(ps, "contactsLocationsModule", "locations"), "locations", problems)
             if isinstance(loc, dict) and isinstance(loc.get("country"), str)
         }
     )
@@ -472,7 +492,7 @@ def map_study(study: Study, ds: Dataset) -> Mapped:
 
     arm_types = {
         str(a.get("type"))
-        for a in (_get(ps, "armsInterventionsModule", "armGroups") or [])
+        for a in _seq(_get(ps, "armsInterventionsModule", "armGroups"))
         if isinstance(a, dict)
     }
     design: dict[str, Any] = {}
@@ -581,29 +601,30 @@ def _primary_outcome(
         return [], None, flags
     om = primary[0]
     title = str(om.get("title") or "primary outcome").strip()
-    groups = [g for g in om.get("groups") or [] if isinstance(g, dict) and isinstance(g.get("id"), str)]
-    classes = om.get("classes") or []
+    groups = [g for g in _seq(om.get("groups")) if isinstance(g, dict) and isinstance(g.get("id"), str)]
+    classes = _seq(om.get("classes"))
     cats = [
-        c for cl in classes if isinstance(cl, dict) for c in cl.get("categories") or [] if isinstance(c, dict)
+        c for cl in classes if isinstance(cl, dict) for c in _seq(cl.get("categories")) if isinstance(c, dict)
     ]
     if len(classes) != 1 or len(cats) != 1:
         flags.append(f"primary outcome '{title}' has {len(cats)} categories; its numbers were not imported")
         return [], None, flags
     values = {
-        m.get("groupId"): m.get("value") for m in cats[0].get("measurements") or [] if isinstance(m, dict)
+        m.get("groupId"): m.get("value") for m in _seq(cats[0].get("measurements")) if isinstance(m, dict)
     }
     denoms: dict[Any, Any] = {}
-    for d in om.get("denoms") or []:
+    for d in _seq(om.get("denoms")):
         if isinstance(d, dict) and str(d.get("units", "")).lower() == "participants":
-            denoms = {c.get("groupId"): c.get("value") for c in d.get("counts") or [] if isinstance(c, dict)}
+            denoms = {c.get("groupId"): c.get("value") for c in _seq(d.get("counts")) if isinstance(c, dict)}
     param = str(om.get("paramType") or "")
     unit = str(om.get("unitOfMeasure") or "").strip()
     counts = param == "COUNT_OF_PARTICIPANTS" or (param == "NUMBER" and unit.lower() == "participants")
     percent = "percent" in unit.lower() or unit == "%"
-    arms, results = [], []
+    arms: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = []
     for g in groups:
         gid = g["id"]
-        arm_id = gid.lower()
+        arm_id = _slug(gid, "group")
         total = _number(denoms.get(gid))
         n = int(total) if total is not None and total == int(total) and total >= 1 else None
         arms.append({"id": arm_id, "label": str(g.get("title") or gid).strip(), **({"n": n} if n else {})})

@@ -77,5 +77,8 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """``; did you mean 'x'?`` for the closest choice, or nothing."""
     import difflib
 
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    pool = list(choices)
+    if len(pool) > 500:  # difflib is quadratic-ish: compare only with names alike at the start
+        pool = [c for c in pool if c[:2] == word[:2]][:500]
+    close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""

@@ -321,6 +321,7 @@ _ALWAYS_RISKY = frozenset(
     ]
 )
 _NODE_START = " \n[{,:"
+_TOKEN_REACH = 64  # how far a number-like token is followed (keeps the scan linear)
 _TOKEN_END = " \n]},#"
 
 
@@ -345,12 +346,14 @@ def _risky(text: str) -> bool:
                 return True
             continue
         # a number-like token: risky only as a whole plain scalar
-        begin = start
-        while begin > 0 and text[begin - 1] not in _NODE_START and text[begin - 1] not in "\"'":
+        begin, floor = start, max(0, start - _TOKEN_REACH)
+        while begin > floor and text[begin - 1] not in _NODE_START and text[begin - 1] not in "\"'":
             begin -= 1
-        end = m.end()
-        while end < len(text) and text[end] not in _TOKEN_END and text[end] not in "\"'":
+        end, ceiling = m.end(), min(len(text), m.end() + _TOKEN_REACH)
+        while end < ceiling and text[end] not in _TOKEN_END and text[end] not in "\"'":
             end += 1
+        if begin == floor > 0 or end == ceiling < len(text):
+            return True  # a token this long is no number we know: let the strict reader decide
         if _NUMBERISH.fullmatch(text[begin:end]):
             return True
     return False

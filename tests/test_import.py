@@ -291,3 +291,46 @@ def test_an_interrupted_import_leaves_the_file_as_it_was(
     assert f"error: cannot write {target}: Input/output error" in err
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.yaml"]
+
+
+def _set(path: list[Any], value: Any) -> Any:
+    def edit(study: dict[str, Any]) -> None:
+        node: Any = study
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+
+    return edit
+
+
+_OM = ["resultsSection", "outcomeMeasuresModule", "outcomeMeasures", 0]
+
+
+@pytest.mark.parametrize(
+    ("edit", "code"),
+    [
+        (_set(["protocolSection", "designModule"], "INTERVENTIONAL"), 1),
+        (_set(["protocolSection", "conditionsModule", "conditions"], 5), 1),
+        (_set(["protocolSection", "conditionsModule", "conditions"], "GVHD"), 1),
+        (_set(["protocolSection", "armsInterventionsModule", "interventions"], 5), 1),
+        (_set(["protocolSection", "contactsLocationsModule", "locations"], 5), 1),
+        (_set(["protocolSection", "armsInterventionsModule", "armGroups"], 5), 0),
+        (_set([*_OM, "groups"], 5), 0),
+        (_set([*_OM, "denoms"], 5), 0),
+        (_set([*_OM, "classes", 0, "categories", 0, "measurements", 0, "value"], float("nan")), 0),
+        (_set([*_OM, "denoms", 0, "counts", 0, "value"], float("inf")), 0),
+        (_set([*_OM, "denoms", 0, "counts", 0, "value"], "9" * 400), 0),
+        (_set([*_OM, "timeFrame"], "Day " + "9" * 5000), 0),
+        (_set([*_OM, "groups", 0, "id"], "OG 0"), 0),
+    ],
+)
+def test_misshapen_records_never_crash(tmp_path: Path, edit: Any, code: int) -> None:
+    study = json.loads(SYNTHETIC.read_text())
+    edit(study)
+    source = tmp_path / "study.json"
+    source.write_text(json.dumps(study), encoding="utf-8")
+    result, _, err = import_into(tmp_path / "out.yaml", source)
+    assert result == code, err
+    if code:
+        assert "NCT99999901" in err and "expected" in err
+        assert not (tmp_path / "out.yaml").exists()

@@ -101,3 +101,10 @@ def test_bom_is_reported(tmp_path: Path) -> None:
     assert (
         str(problem) == "x.yaml:1: the file starts with a byte-order mark (BOM); save it as UTF-8 without BOM"
     )
+
+
+def test_a_long_number_like_token_is_left_to_the_strict_reader() -> None:
+    from mscref.yamlio import _risky
+
+    assert _risky("title: " + "1e5" * 10000 + "\n")  # follows the token only so far, then gives up
+    assert not _risky("title: plain words and 12 numbers\n")
