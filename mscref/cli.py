@@ -177,6 +177,14 @@ def print_table(table: Table, fmt: Format, records: Any = None) -> None:
         _write_table(_stdout(), table)
 
 
+def print_tables(tables: list[Table], fmt: Format) -> None:
+    """Several tables one after the other, a blank line between them."""
+    for i, table in enumerate(tables):
+        if i:
+            sys.stdout.write("\n")
+        print_table(table, fmt)
+
+
 def print_document(doc: Document) -> None:
     console = _stdout()
     console.print(Text(doc.title, style="bold"))
@@ -366,10 +374,7 @@ def summary(
     elif fmt is Format.CSV:
         sys.stdout.write(table_csv(summary_long(result)))
     else:
-        for i, table in enumerate(summary_tables(result)):
-            if i:
-                sys.stdout.write("\n") if fmt is Format.MARKDOWN else _stdout().print()
-            print_table(table, fmt)
+        print_tables(summary_tables(result), fmt)
 
 
 @app.command()
@@ -578,10 +583,7 @@ def evidence(
         if tables:
             sys.stdout.write(table_csv(tables[0]))
         return
-    for i, table in enumerate(tables):
-        if i:
-            sys.stdout.write("\n") if fmt is Format.MARKDOWN else _stdout().print()
-        print_table(table, fmt)
+    print_tables(tables, fmt)
 
 
 import_app = typer.Typer(

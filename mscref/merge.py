@@ -63,6 +63,7 @@ def merge_trials(existing: str | None, mapped: list[Mapped], taken_ids: set[str]
             doc = yaml.load(existing)
         except YAMLError as exc:  # the strict loader has already said more; be short here
             raise MscrefError(f"{shown}: cannot edit this file: {exc}") from None
+    doc_was_empty = doc is None
     if doc is None:
         doc = CommentedMap()
     if not isinstance(doc, dict):
@@ -102,7 +103,9 @@ def merge_trials(existing: str | None, mapped: list[Mapped], taken_ids: set[str]
     out = io.StringIO()
     yaml.dump(doc, out)
     text = out.getvalue()
-    if existing is None or not existing.strip():
+    if existing is not None and existing.strip() and doc_was_empty:
+        text = existing.rstrip("\n") + "\n" + text  # a comment-only file keeps its comments
+    elif existing is None or not existing.strip():
         text = (
             "# Trials imported from ClinicalTrials.gov by mscref import; curate freely: only the\n"
             "# 'registry' block of each trial is rewritten by later imports.\n" + text

@@ -334,3 +334,13 @@ def test_misshapen_records_never_crash(tmp_path: Path, edit: Any, code: int) -> 
     if code:
         assert "NCT99999901" in err and "expected" in err
         assert not (tmp_path / "out.yaml").exists()
+
+
+def test_a_comment_only_file_keeps_its_comments(tmp_path: Path) -> None:
+    target = tmp_path / "mine.yaml"
+    target.write_text("# my collection, started by hand\n", encoding="utf-8")
+    code, _, err = import_into(target, SYNTHETIC)
+    assert code == 0, err
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("# my collection, started by hand\ntrials:\n")
+    assert "ctgov-nct99999901" in text
