@@ -1,6 +1,6 @@
 """A per-user cache of validated data sets, so a repeated question does not re-read the YAML.
 
-- Keyed by a SHA-256 of every data file's bytes, the mscref version and the Python version:
+- Keyed by a BLAKE2b-256 hash of every data file's bytes, the mscref version and the Python version:
   any edit to any file, or a new mscref, gives a new key (never an mtime, which can lie).
 - Lives in the user's cache directory (``$MSCREF_CACHE_DIR``, else ``$XDG_CACHE_HOME/mscref``,
   else ``~/.cache/mscref``), never inside a data directory; ``MSCREF_NO_CACHE=1`` turns it off.
@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import stat
@@ -21,9 +20,14 @@ import tempfile
 from pathlib import Path
 
 from mscref import __version__
+
+try:  # CPython's built-in BLAKE2: ``hashlib`` would load OpenSSL first, a few ms of every start-up
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - an interpreter built without it
+    from hashlib import blake2b
 from mscref.dataset import Dataset
 
-FORMAT = 1
+FORMAT = 2  # 2: records pickle by value (mscref.record)
 KEEP = 8
 _MAGIC = b"mscref-cache\n"
 # What unpickling a damaged or foreign entry can raise; each means "not usable, parse again".
@@ -55,7 +59,7 @@ def cache_dir() -> Path | None:
 
 def cache_key(directory: Path, names: list[str]) -> str | None:
     """The key of a data directory's current content; None if a file cannot be read."""
-    digest = hashlib.sha256()
+    digest = blake2b(digest_size=32)
     digest.update(f"{FORMAT}\0{__version__}\0{sys.version_info[:2]}\0".encode())
     try:  # a stray .yaml file is a problem the loader reports: it must change the key
         listing = sorted(e for e in os.listdir(directory) if e.endswith((".yaml", ".yml")))

@@ -54,13 +54,14 @@ from mscref.views import (
     trials_table,
 )
 
-app = typer.Typer(
-    name="mscref",
-    help="Compare MSC source tissues, trials and approved products, every figure with its citation.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+_APP_SETTINGS: dict[str, Any] = {
+    "name": "mscref",
+    "help": "Compare MSC source tissues, trials and approved products, every figure with its citation.",
+    "no_args_is_help": True,
+    "add_completion": False,
+    "pretty_exceptions_enable": False,
+}
+app = typer.Typer(**_APP_SETTINGS)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -135,10 +136,44 @@ BUG_EXIT = 3
 ISSUES = "the mscref issue tracker"
 
 
+#: Options of the whole program that may come before the command's name.
+_GLOBAL_FLAGS = frozenset({"--debug"})
+
+
+def app_for(argv: list[str]) -> typer.Typer:
+    """The app with only the command that ``argv`` names.
+
+    Typer turns every command's signature into options before it runs any of them, which
+    costs more than answering a question on the bundled data; building just the named
+    command keeps start-up short. Anything else (help, --version, a mistyped name, no name)
+    gets the whole app, so its messages list every command.
+    """
+    for arg in argv:
+        if arg in _GLOBAL_FLAGS:
+            continue
+        if arg.startswith("-"):
+            return app
+        commands = [c for c in app.registered_commands if _command_name(c) == arg]
+        groups = [g for g in app.registered_groups if g.name == arg]
+        if not commands and not groups:
+            return app
+        sub = typer.Typer(**_APP_SETTINGS)
+        sub.registered_callback = app.registered_callback
+        sub.registered_commands = commands
+        sub.registered_groups = groups
+        return sub
+    return app
+
+
+def _command_name(info: Any) -> str:
+    return info.name or typer.main.get_command_name(info.callback.__name__)
+
+
 def main(argv: list[str] | None = None) -> None:
     """The console entry point: the CLI, with one line instead of a traceback for a bug."""
+    args = sys.argv[1:] if argv is None else argv
     try:
-        app(args=argv, prog_name="mscref")
+        app_for(args)(args=args, prog_name="mscref")
     except Exception as exc:  # the one broad catch: a user's mistake never gets here (see handles_errors)
         if os.environ.get("MSCREF_DEBUG"):
             raise

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -25,6 +24,7 @@ from mscref.models import (
     Trial,
     Verdict,
 )
+from mscref.record import record
 
 _T = TypeVar("_T", Source, Indication, Reference, Product, Trait, Level)
 _Named = TypeVar("_Named", Source, Indication)
@@ -48,7 +48,7 @@ def names_of(record: Source | Indication | Product) -> list[str]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Dataset:
     """Everything in one data directory, validated and cross-checked."""
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from mscref.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Problem:
     """One thing wrong with a data file, where it stands and what was expected."""
 
@@ -48,7 +49,7 @@ class UsageError(MscrefError):
     exit_code = 2
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ImportProblem:
     file: str
     record: str

@@ -6,11 +6,11 @@ claim only. Only MSC records count; a withdrawn approval does not count as an ap
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
 
 from mscref.dataset import Dataset
 from mscref.models import ApprovalStatus, Control, Phase, Product, StudyType, Trial
+from mscref.record import record
 
 
 class EvidenceLevel(IntEnum):
@@ -69,7 +69,7 @@ def product_level(product: Product) -> EvidenceLevel:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Strongest:
     level: EvidenceLevel
     record_ids: tuple[str, ...]

@@ -12,7 +12,6 @@ import gc
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +31,7 @@ from mscref.models import (
     Trial,
     TrialsFile,
 )
+from mscref.record import record
 
 if TYPE_CHECKING:  # pragma: no cover
     from mscref.schema import PendingRef
@@ -68,7 +68,7 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-@dataclass(slots=True)
+@record
 class _Located:
     """A built record with the file and line it came from (for cross-file problems)."""
 

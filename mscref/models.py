@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import Any
+
+from mscref.record import record
 
 ID_PATTERN = r"[a-z0-9][a-z0-9-]*"
 #: No count of patients, events or centres is larger than this (a guard against typos).
@@ -226,7 +228,7 @@ Check = tuple[str, str]
 # Sources
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Level:
     """One step of the ordinal scale, lowest first in the file."""
 
@@ -236,7 +238,7 @@ class Level:
     aliases: tuple[str, ...] = _f((), doc="other wordings of the level (e.g. 极强, 中等)")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Trait:
     id: str = _req(pattern=SLUG_PATTERN, doc="trait id, e.g. 'immunogenicity'")
     name: str = _req(doc="English name")
@@ -245,7 +247,7 @@ class Trait:
     description: str | None = _f(doc="what a higher level means")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class TraitValue:
     level: str | None = _f(ref="levels", doc="level on the ordinal scale; null when not on it")
     text: str | None = _f(doc="English wording")
@@ -258,7 +260,7 @@ class TraitValue:
             yield "", "a trait value needs a level, a text or a text_zh"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Source:
     id: str = _req(pattern=ID_PATTERN, doc="short id, e.g. 'uc'")
     abbreviation: str | None = _f(doc="abbreviation, e.g. 'UC-MSCs'")
@@ -275,7 +277,7 @@ class Source:
     refs: tuple[str, ...] = _f((), ref="references")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class SourcesFile:
     levels: tuple[Level, ...] = _req(doc="the ordinal scale, lowest first")
     traits: tuple[Trait, ...] = _req(doc="the traits compared, in display order")
@@ -286,7 +288,7 @@ class SourcesFile:
 # Indications
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Indication:
     id: str = _req(pattern=ID_PATTERN)
     name: str = _req()
@@ -296,7 +298,7 @@ class Indication:
     parent: str | None = _f(ref="indications", doc="broader indication")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class IndicationsFile:
     indications: tuple[Indication, ...] = _req()
 
@@ -305,7 +307,7 @@ class IndicationsFile:
 # References
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Reference:
     id: str = _req(pattern=ID_PATTERN)
     kind: ReferenceKind = _req()
@@ -337,7 +339,7 @@ class Reference:
             )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class ReferencesFile:
     references: tuple[Reference, ...] = _req()
 
@@ -346,7 +348,7 @@ class ReferencesFile:
 # Products and trials
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Approval:
     agency: str = _req(doc="e.g. 'FDA (CBER)'")
     region: str = _req(doc="country or region, e.g. 'US', 'EU'")
@@ -368,7 +370,7 @@ class Approval:
             yield "status_date", f"{self.status_date} is before the approval date {self.date}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Milestone:
     date: str | None = _f(date=True)
     event: str = _req()
@@ -377,7 +379,7 @@ class Milestone:
     refs: tuple[str, ...] = _req(ref="references")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Product:
     id: str = _req(pattern=ID_PATTERN)
     name: str = _req(doc="English (or international) name")
@@ -395,7 +397,7 @@ class Product:
     refs: tuple[str, ...] = _req(ref="references")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Design:
     randomized: bool | None = _f()
     blinding: Blinding | None = _f()
@@ -418,7 +420,7 @@ class Design:
             yield "multicentre", f"multicentre: {self.multicentre} disagrees with centres: {self.centres}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Arm:
     id: str = _req(pattern=SLUG_PATTERN)
     label: str = _req()
@@ -430,7 +432,7 @@ class Arm:
     schedule: str | None = _f()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class ArmResult:
     arm: str = _req(doc="id of one of the trial's arms")
     events: int | None = _f(min=0, max=MAX_COUNT)
@@ -460,7 +462,7 @@ class ArmResult:
             yield "unit", "a value needs its unit"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Outcome:
     endpoint: str = _req(pattern=SLUG_PATTERN, doc="endpoint id, e.g. 'overall-response'")
     endpoint_label: str = _req(doc="the endpoint as the source words it")
@@ -544,14 +546,14 @@ class RegistryStudyType(StrEnum):
     EXPANDED_ACCESS = "EXPANDED_ACCESS"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class RegistryIntervention:
     name: str = _req()
     type: str | None = _f(doc="the registry's intervention type, e.g. BIOLOGICAL")
     description: str | None = _f()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class RegistryRecord:
     """What a registry says of a trial, as imported; ``mscref import`` owns this block and
     replaces it on every import, while the trial's other fields stay as the curator left them."""
@@ -581,7 +583,7 @@ class RegistryRecord:
     flags: tuple[str, ...] = _f((), doc="what a curator should check")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Trial:
     id: str = _req(pattern=ID_PATTERN)
     title: str = _req(doc="short descriptive title")
@@ -638,7 +640,7 @@ class Trial:
                 yield "arms", f"the arms' n add up to {total}, more than the trial's n ({self.n})"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class TrialsFile:
     products: tuple[Product, ...] = _f(())
     trials: tuple[Trial, ...] = _req()
@@ -648,7 +650,7 @@ class TrialsFile:
 # Claims and statements
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Claim:
     id: str = _req(pattern=ID_PATTERN)
     topic: str = _req()
@@ -668,12 +670,12 @@ class Claim:
             yield "refs", "a claim needs at least one reference"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class ClaimsFile:
     claims: tuple[Claim, ...] = _req()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Statement:
     id: str = _req(pattern=ID_PATTERN)
     category: StatementCategory = _req()
@@ -691,6 +693,6 @@ class Statement:
             yield "refs", "a statement needs at least one reference"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class StatementsFile:
     statements: tuple[Statement, ...] = _req()

@@ -7,13 +7,12 @@ JSON. Every cell is escaped, so no text in the data can break a table or inject 
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import Any
+
+from mscref.record import record
 
 
 class Format(StrEnum):
@@ -23,7 +22,7 @@ class Format(StrEnum):
     JSON = "json"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Table:
     """Rows of text under labelled columns, with optional notes printed below."""
 
@@ -33,31 +32,31 @@ class Table:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Heading:
     text: str
     level: int = 2
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Paragraph:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fields:
     """Label: value pairs (a value of None is left out)."""
 
     pairs: tuple[tuple[str, str | None], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Bullets:
     items: tuple[str, ...]
     numbered: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Figure:
     """A chart: inline SVG for HTML, and an image link for markdown once a copy is saved."""
 
@@ -70,7 +69,7 @@ class Figure:
 Block = Heading | Paragraph | Fields | Bullets | Table | Figure
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Document:
     title: str
     blocks: tuple[Block, ...] = field(default=())
@@ -228,6 +227,9 @@ _NUMBER = re.compile(r"[-+]?[0-9]+(\.[0-9]+)?")
 
 
 def table_csv(table: Table) -> str:
+    import csv  # here, not at the top: most commands never write CSV
+    import io
+
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(table.columns)
@@ -237,4 +239,6 @@ def table_csv(table: Table) -> str:
 
 
 def to_json(data: Any) -> str:
+    import json
+
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

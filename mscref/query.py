@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import StrEnum
 
 from mscref.dataset import Dataset, fold, names_of
 from mscref.errors import UsageError
 from mscref.models import Control, Phase, Product, ProductType, StudyType, Trial
+from mscref.record import record
 
 Record = Trial | Product
 
@@ -62,7 +62,7 @@ def parse_product_type(text: str) -> ProductType:
         raise UsageError(f"unknown product type {text!r}; product types are: {choices}") from None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TrialFilter:
     """What ``mscref trials`` (and the report) select. Names are resolved against the data."""
 
@@ -75,7 +75,7 @@ class TrialFilter:
     text: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Selection:
     records: tuple[Record, ...]
     hidden_non_msc: int

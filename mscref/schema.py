@@ -14,19 +14,19 @@ import re
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import Enum
 from functools import cache
 from typing import Any
 
 from mscref.errors import Problem, did_you_mean
 from mscref.models import date_problem
+from mscref.record import record
 from mscref.yamlio import YMap, YSeq
 
 _MISSING = dataclasses.MISSING
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PendingRef:
     """A value that must name a record of ``collection``, checked once every file is built."""
 
@@ -37,7 +37,7 @@ class PendingRef:
     path: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FieldSpec:
     name: str
     type: Any

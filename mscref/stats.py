@@ -12,13 +12,14 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from mscref.dataset import Dataset
 from mscref.errors import MscrefError
 from mscref.methods import CI_NAMES, STATSMODELS_CI, TAU2_NAMES, CIMethod, Measure, Tau2Method
 from mscref.models import Control, Outcome, StudyType, Trial, timepoint_days
+from mscref.record import record
 
 CONTINUITY = 0.5
 
@@ -27,7 +28,7 @@ class PoolingError(MscrefError):
     """Outcomes that must not be pooled together were asked to be."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Interval:
     estimate: float
     low: float
@@ -38,7 +39,7 @@ class Interval:
         return {"estimate": self.estimate, "low": self.low, "high": self.high, "method": self.method}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ArmCount:
     arm: str
     label: str
@@ -47,7 +48,7 @@ class ArmCount:
     derived: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProportionRow:
     """One arm's events/total with its confidence interval."""
 
@@ -61,7 +62,7 @@ class ProportionRow:
     interval: Interval
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ComparisonRow:
     """An MSC arm against its control: risk difference, risk ratio and odds ratio."""
 
@@ -80,7 +81,7 @@ class ComparisonRow:
     reported_p: str | None  # the p-value the source reports, for comparison
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StudyEffect:
     trial_id: str
     label: str  # with its denominators, e.g. "msb-gvhd001 (38/54)"
@@ -92,7 +93,7 @@ class StudyEffect:
     corrected: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PooledEstimate:
     indication: str
     endpoint: str
@@ -123,7 +124,7 @@ class PooledEstimate:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Refusal:
     indication: str
     endpoint: str
@@ -132,7 +133,7 @@ class Refusal:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EvidenceFilter:
     indication: str | None = None
     source: str | None = None
@@ -141,7 +142,7 @@ class EvidenceFilter:
     exclude_derived: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Evidence:
     ci_method: CIMethod
     measure: Measure
@@ -272,7 +273,7 @@ def _outcome_wanted(o: Outcome, flt: EvidenceFilter) -> bool:
 # Pooling
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Input:
     trial_id: str
     label: str

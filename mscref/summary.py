@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mscref.dataset import Dataset
 from mscref.i18n import Lang, enum_label, label
 from mscref.models import Verdict
 from mscref.output import Table
+from mscref.record import record
 from mscref.views import design_category, indication_label, source_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Summary:
     """Named count tables; each is a pandas DataFrame with labelled rows and columns."""
 

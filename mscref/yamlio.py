@@ -16,13 +16,13 @@ from __future__ import annotations
 import itertools
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from mscref.errors import Problem
+from mscref.record import record
 
 #: Files larger than this are refused before parsing (the 100,000-trial benchmark set is ~75 MB).
 MAX_FILE_BYTES = 80 * 1024 * 1024
@@ -95,7 +95,7 @@ class YSeq(list[Any]):
         self.item_lines: list[int] = []
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Document:
     """A parsed file: its root value, or the problems that kept it from parsing."""
 

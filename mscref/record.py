@@ -1,0 +1,141 @@
+"""``record``: a frozen, slotted dataclass that costs next to nothing to define.
+
+``dataclasses.dataclass(frozen=True, slots=True)`` compiles six methods per class with
+``exec`` when the class is defined; with some forty classes that was most of mscref's own
+start-up time, paid again by every command. A record is a real dataclass (``fields``,
+``replace``, ``asdict`` and field metadata all work) whose methods are shared, generic
+functions, except ``__init__``, which is compiled on first use: a command that reads its
+data from the cache never constructs a record through ``__init__`` and so never compiles one.
+
+Semantics follow ``dataclass(frozen=True, slots=True, eq=True)``: value equality between
+instances of the same class, a hash of the field values, assignment raises
+``dataclasses.FrozenInstanceError``, and instances pickle by value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any, TypeVar, dataclass_transform, overload
+
+T = TypeVar("T")
+
+_FIELDS = "__record_fields__"
+
+
+def _frozen_setattr(self: object, name: str, value: Any) -> None:
+    raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def _frozen_delattr(self: object, name: str) -> None:
+    raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+def _values(self: object) -> tuple[Any, ...]:
+    return tuple([getattr(self, name) for name in getattr(type(self), _FIELDS)])
+
+
+def _eq(self: object, other: object) -> Any:
+    if other.__class__ is not self.__class__:
+        return NotImplemented
+    return _values(self) == _values(other)
+
+
+def _hash(self: object) -> int:
+    return hash(_values(self))
+
+
+def _repr(self: object) -> str:
+    cls = type(self)
+    inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in getattr(cls, _FIELDS))
+    return f"{cls.__qualname__}({inner})"
+
+
+def _rebuild(cls: type[T], values: tuple[Any, ...]) -> T:
+    """Unpickle a record: set its slots directly, without running ``__init__``."""
+    obj = object.__new__(cls)
+    setter = object.__setattr__
+    for name, value in zip(getattr(cls, _FIELDS), values, strict=True):
+        setter(obj, name, value)
+    return obj
+
+
+def _reduce(self: object) -> tuple[Any, ...]:
+    return (_rebuild, (type(self), _values(self)))
+
+
+def _lazy_init(self: object, *args: Any, **kwargs: Any) -> None:
+    cls = type(self)
+    owner = next(c for c in cls.__mro__ if _FIELDS in c.__dict__ and c.__dict__.get("__init__") is _lazy_init)
+    owner.__init__ = _compile_init(owner)  # type: ignore[misc]
+    cls.__init__(self, *args, **kwargs)
+
+
+_METHODS: dict[str, Callable[..., Any]] = {
+    "__init__": _lazy_init,
+    "__repr__": _repr,
+    "__eq__": _eq,
+    "__hash__": _hash,
+    "__setattr__": _frozen_setattr,
+    "__delattr__": _frozen_delattr,
+    "__reduce__": _reduce,
+}
+
+
+def _compile_init(cls: type) -> Callable[..., None]:
+    """The ``__init__`` that ``dataclass`` would have written, compiled now."""
+    fields = dataclasses.fields(cls)
+    namespace: dict[str, Any] = {"__setter": object.__setattr__, "__MISSING": dataclasses.MISSING}
+    positional: list[str] = []
+    keyword: list[str] = []
+    body: list[str] = []
+    for i, f in enumerate(fields):
+        if f.default is not dataclasses.MISSING:
+            namespace[f"__default_{i}"] = f.default
+            param = f"{f.name}=__default_{i}"
+            value = f.name
+        elif f.default_factory is not dataclasses.MISSING:
+            namespace[f"__factory_{i}"] = f.default_factory
+            param = f"{f.name}=__MISSING"
+            value = f"__factory_{i}() if {f.name} is __MISSING else {f.name}"
+        else:
+            param = f.name
+            value = f.name
+        (keyword if f.kw_only else positional).append(param)
+        body.append(f"    __setter(self, {f.name!r}, {value})")
+    params = ["self", *positional] + (["*", *keyword] if keyword else [])
+    source = f"def __init__({', '.join(params)}):\n" + ("\n".join(body) or "    pass") + "\n"
+    exec(source, namespace)
+    init: Callable[..., None] = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init
+
+
+@overload
+def record(cls: type[T], /) -> type[T]: ...
+@overload
+def record(*, kw_only: bool = False) -> Callable[[type[T]], type[T]]: ...
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
+def record(cls: type[T] | None = None, /, *, kw_only: bool = False) -> Any:
+    """Make ``cls`` a frozen, slotted dataclass with cheap-to-define methods (see the module)."""
+
+    def wrap(cls: type[T]) -> type[T]:
+        own = cls.__dict__
+        if any(name in own for name in ("__init__", "__post_init__", "__eq__", "__hash__")):
+            raise TypeError(
+                f"record {cls.__qualname__} must not define __init__, __post_init__, __eq__ or __hash__"
+            )
+        if not cls.__doc__:
+            cls.__doc__ = cls.__name__  # dataclass would compute a signature for it (slow)
+        out: Any = dataclasses.dataclass(cls, init=False, repr=False, eq=False, slots=True, kw_only=kw_only)
+        fields = dataclasses.fields(out)
+        if any(not f.compare or f.hash is not None for f in fields):
+            raise TypeError(f"record {cls.__qualname__}: every field takes part in equality and hashing")
+        setattr(out, _FIELDS, tuple(f.name for f in fields))
+        for name, method in _METHODS.items():
+            setattr(out, name, method)
+        return out  # type: ignore[no-any-return]
+
+    return wrap if cls is None else wrap(cls)
