@@ -101,8 +101,8 @@ def load_dataset(directory: Path | str | None = None, overrides: dict[str, str] 
             dataset = _load(directory, overrides or {}, fast=True)
         except DataError:
             dataset = _load(directory, overrides or {}, fast=False)
-    if key is not None:
-        cache.save(directory, key, dataset)
+        if key is not None:  # pickling makes garbage too: still without the collector
+            cache.save(directory, key, dataset)
     return dataset
 
 

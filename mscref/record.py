@@ -15,12 +15,14 @@ instances of the same class, a hash of the field values, assignment raises
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Callable
 from typing import Any, TypeVar, dataclass_transform, overload
 
 T = TypeVar("T")
 
 _FIELDS = "__record_fields__"
+_GETTER = "__record_values__"
 
 
 def _frozen_setattr(self: object, name: str, value: Any) -> None:
@@ -32,7 +34,17 @@ def _frozen_delattr(self: object, name: str) -> None:
 
 
 def _values(self: object) -> tuple[Any, ...]:
-    return tuple([getattr(self, name) for name in getattr(type(self), _FIELDS)])
+    return getattr(type(self), _GETTER)(self)  # type: ignore[no-any-return]
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[object], tuple[Any, ...]]:
+    """Every field's value as one tuple, fetched in C (pickling calls this once per record)."""
+    if len(names) > 1:
+        return operator.attrgetter(*names)
+    if names:
+        one = operator.attrgetter(names[0])
+        return lambda obj: (one(obj),)
+    return lambda obj: ()
 
 
 def _eq(self: object, other: object) -> Any:
@@ -133,7 +145,9 @@ def record(cls: type[T] | None = None, /, *, kw_only: bool = False) -> Any:
         fields = dataclasses.fields(out)
         if any(not f.compare or f.hash is not None for f in fields):
             raise TypeError(f"record {cls.__qualname__}: every field takes part in equality and hashing")
-        setattr(out, _FIELDS, tuple(f.name for f in fields))
+        names = tuple(f.name for f in fields)
+        setattr(out, _FIELDS, names)
+        setattr(out, _GETTER, staticmethod(_getter(names)))
         for name, method in _METHODS.items():
             setattr(out, name, method)
         return out  # type: ignore[no-any-return]

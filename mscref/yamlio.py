@@ -301,11 +301,12 @@ def parse_text(path: str, text: str) -> Document:
 # Constructs on which a YAML 1.2 parser and the strict reader could disagree: tags, anchors,
 # aliases, merge keys, .inf/.nan, hex/octal and exponent numbers, directives, tabs. A file
 # holding none of them reads the same either way (tests/test_yamlio.py checks this).
-# Two scans (one character class, one number shape) are much faster than one alternation.
+# Simple scans (a character class, a literal-led word, a digit pair) are much faster than one
+# alternation; each may raise false alarms (a digit before any "e"), which the token check
+# below settles.
 _SUSPECT_CHARS = re.compile(r"[!&*\t%<\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
-_SUSPECT_NUMBERS = re.compile(
-    r"\.(?:inf|Inf|INF|nan|NaN|NAN)\b|[0-9](?:[xXoObB_]|[0-9_]*[eE][-+]?[0-9]|[0-9]{30})"
-)
+_SUSPECT_WORDS = re.compile(r"\.(?:inf|Inf|INF|nan|NaN|NAN)\b")
+_SUSPECT_NUMBERS = re.compile(r"[0-9](?:[xXoObB_eE]|[0-9]{29})")
 _NUMBERISH = re.compile(
     r"[-+]?(?:\.(?:inf|Inf|INF|nan|NaN|NAN)|0[xXoObB][0-9a-fA-F_]+|[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+"
     r"|[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?)"
@@ -328,7 +329,8 @@ _TOKEN_END = " \n]},#"
 def _risky(text: str) -> bool:
     """Whether the text may hold a construct the fast parser reads differently (conservative:
     a false alarm only costs speed)."""
-    for m in itertools.chain(_SUSPECT_CHARS.finditer(text), _SUSPECT_NUMBERS.finditer(text)):
+    scans = (_SUSPECT_CHARS.finditer(text), _SUSPECT_WORDS.finditer(text), _SUSPECT_NUMBERS.finditer(text))
+    for m in itertools.chain(*scans):
         tok, start = m.group(0), m.start()
         before = text[start - 1] if start else "\n"
         if tok in _ALWAYS_RISKY or (len(tok) > 1 and tok.isdigit()) or "\ud800" <= tok <= "\udfff":

@@ -117,3 +117,20 @@ def test_refuses_what_it_cannot_honour() -> None:
         @record
         class NoCompare:
             x: int = field(default=0, compare=False)
+
+
+@record
+class Empty:
+    pass
+
+
+@record
+class One:
+    x: int
+
+
+def test_records_of_zero_and_one_field() -> None:
+    assert Empty() == Empty() and hash(Empty()) == hash(Empty()) and repr(Empty()) == "Empty()"
+    assert One(x=1) == One(x=1) != One(x=2)
+    assert pickle.loads(pickle.dumps(One(x=5))) == One(x=5)
+    assert pickle.loads(pickle.dumps(Empty())) == Empty()
