@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import os
 import pickle
 import stat
@@ -26,9 +28,14 @@ try:  # CPython's built-in BLAKE2: ``hashlib`` would load OpenSSL first, a few m
 except ImportError:  # pragma: no cover - an interpreter built without it
     from hashlib import blake2b
 from mscref.dataset import Dataset
+from mscref.models import Trial
 
-FORMAT = 2  # 2: records pickle by value (mscref.record)
+FORMAT = 3  # 2: records pickle by value (mscref.record); 3: trials in chunks
 KEEP = 8
+#: Trials per pickle in an entry. One pickle of 100k trials memoises a million objects and
+#: slows down more than linearly (the memo no longer fits in the processor's caches); chunks
+#: keep each memo small, and are faster even at 10k.
+CHUNK = 1000
 _MAGIC = b"mscref-cache\n"
 # What unpickling a damaged or foreign entry can raise; each means "not usable, parse again".
 _UNUSABLE = (
@@ -102,12 +109,22 @@ def load(directory: Path, key: str) -> Dataset | None:
         raw = entry.read_bytes()
         if not raw.startswith(_MAGIC):
             return None
-        stored_key, dataset = pickle.loads(raw[len(_MAGIC) :])
+        stream = io.BytesIO(raw)
+        stream.seek(len(_MAGIC))
+        stored_key, head, chunks = pickle.load(stream)
+        if stored_key != key or not isinstance(head, Dataset) or not isinstance(chunks, int):
+            return None
+        trials: list[Trial] = []
+        for _ in range(chunks):
+            chunk = pickle.load(stream)
+            if not isinstance(chunk, tuple):
+                return None
+            trials.extend(chunk)
+        if stream.read(1):
+            return None  # trailing bytes: not an entry this version wrote
     except _UNUSABLE:
         return None
-    if stored_key != key or not isinstance(dataset, Dataset):
-        return None
-    return dataset
+    return dataclasses.replace(head, trials=tuple(trials))
 
 
 def save(directory: Path, key: str, dataset: Dataset) -> None:
@@ -117,11 +134,16 @@ def save(directory: Path, key: str, dataset: Dataset) -> None:
         return
     try:
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        payload = _MAGIC + pickle.dumps((key, dataset), protocol=pickle.HIGHEST_PROTOCOL)
+        trials = dataset.trials
+        chunks = range(0, len(trials), CHUNK)
         fd, tmp = tempfile.mkstemp(prefix=".entry.", suffix=".tmp", dir=root)
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
+                handle.write(_MAGIC)
+                head = dataclasses.replace(dataset, trials=())
+                pickle.dump((key, head, len(chunks)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                for start in chunks:
+                    pickle.dump(trials[start : start + CHUNK], handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, root / f"{key}.pickle")
         finally:
             Path(tmp).unlink(missing_ok=True)

@@ -8,13 +8,24 @@ Asian wide characters as two columns (``rich.cells.cell_len``) so Chinese text l
 
 from __future__ import annotations
 
-from rich.cells import cell_len
+from rich.cells import cell_len as _rich_cell_len
 
 PAD = 1
 
 
+def cell_len(text: str) -> int:
+    """Terminal columns of ``text``. Printable ASCII is one column a character; anything else
+    goes to Rich, whose cache of measured strings stops helping once a table holds more
+    distinct strings than it keeps (tens of thousands of cells)."""
+    if text.isascii() and text.isprintable():
+        return len(text)
+    return _rich_cell_len(text)
+
+
 def _split_long(word: str, width: int) -> list[str]:
     """A word wider than ``width`` cut into pieces that fit (character by character)."""
+    if word.isascii() and word.isprintable():  # one column a character
+        return [word[i : i + width] for i in range(0, len(word), width)]
     pieces, current, used = [], "", 0
     for ch in word:
         w = cell_len(ch)

@@ -78,6 +78,24 @@ def test_a_damaged_entry_falls_back_to_parsing(cache_dir: Path, data: Path, dama
     assert load_dataset(data) == expected
 
 
+def test_trials_are_stored_in_chunks_and_read_back_whole(
+    cache_dir: Path, data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "CHUNK", 1)  # the fixture's two trials become two chunks
+    expected = load_dataset(data)
+    key = cache.cache_key(data, list(FILES))
+    assert key is not None
+    hit = cache.load(data, key)
+    assert hit is not None and hit == expected and len(hit.trials) == 2
+    (entry,) = entries(cache_dir)
+    whole = entry.read_bytes()
+    for damaged in (whole[: len(whole) - 5], whole + b"\x80", whole[: len(whole) // 2]):
+        entry.write_bytes(damaged)
+        assert cache.load(data, key) is None
+    entry.write_bytes(whole)
+    assert cache.load(data, key) == expected
+
+
 def test_a_new_version_does_not_read_old_entries(
     cache_dir: Path, data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -264,3 +264,23 @@ def test_mutated_files_give_our_error_or_a_valid_data_set(name: str, mutations: 
         assert exc.problems and all(p.message for p in exc.problems)
     else:
         assert ds.trials
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_terminal_width_of_any_text_is_richs(text: str) -> None:
+    from rich.cells import cell_len as rich_cell_len
+
+    from mscref.termtable import cell_len
+
+    assert cell_len(text) == rich_cell_len(text)
+
+
+@given(st.text(min_size=1, max_size=60), st.integers(min_value=2, max_value=12))
+@settings(max_examples=300, deadline=None)
+def test_wrapped_text_fits_its_width_and_keeps_every_character(text: str, width: int) -> None:
+    from mscref.termtable import cell_len, wrap
+
+    lines = wrap(text, width)
+    assert all(cell_len(line) <= width for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "").replace("\n", "")
