@@ -752,7 +752,8 @@ def schema(
             sys.stdout.write(to_json({name: file_schema(name) for name in chosen}))
         return
     if not output.is_dir():
-        raise UsageError(f"{output}: no such directory")
+        what = "is a file; -o takes a directory" if output.exists() else "no such directory"
+        raise UsageError(f"{output}: {what}")
     for name in chosen:
         target = output / f"{name}.schema.json"
         write_atomic(target, to_json(file_schema(name)), force=force)

@@ -90,8 +90,14 @@ def listed_records(ds: Dataset) -> list[Record]:
 
 
 def select(ds: Dataset, flt: TrialFilter) -> Selection:
-    indications = ds.indication_family(ds.resolve_indication(flt.indication).id) if flt.indication else None
-    sources = ds.source_family(ds.resolve_source(flt.source).id) if flt.source else None
+    for name in ("indication", "source", "country", "text"):
+        value = getattr(flt, name)
+        if value is not None and not value.strip():
+            raise UsageError(f"the {name} to filter by is empty; give one, or leave the filter out")
+    indications = (
+        ds.indication_family(ds.resolve_indication(flt.indication).id) if flt.indication is not None else None
+    )
+    sources = ds.source_family(ds.resolve_source(flt.source).id) if flt.source is not None else None
     wants_non_msc = ProductType.NON_MSC in flt.product_types
     out: list[Record] = []
     hidden = 0

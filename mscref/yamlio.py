@@ -160,8 +160,15 @@ class _Converter:
         if tag == _TAG + "bool" and _BOOL_RE.fullmatch(value):
             return value.lower() == "true"
         if tag == _TAG + "int" and _INT_RE.fullmatch(value):
-            if len(value) > MAX_DIGITS:  # Python refuses to read very long integers at all
-                return value  # kept as text: a field that wants a number says so
+            digits = len(value.lstrip("+-"))
+            if digits > MAX_DIGITS:  # no count is that large, and Python refuses very long ones
+                self.fail(
+                    line,
+                    where,
+                    f"a number of {digits} digits is too large (at most {MAX_DIGITS}); "
+                    "quote it if it is text",
+                )
+                return None
             return int(value)
         if tag == _TAG + "float" and _FLOAT_RE.fullmatch(value):
             return float(value)

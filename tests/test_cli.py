@@ -249,3 +249,22 @@ def test_each_kind_of_defect_exits_1_naming_file_and_line(
     assert out == ""
     assert f"{d}/{where}" in err
     assert err.rstrip().splitlines()[-1].startswith("error: ")
+
+
+@pytest.mark.parametrize("option", ["--indication", "--source", "--country", "--text"])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_filter_is_a_usage_error_not_no_filter(option: str, value: str) -> None:
+    code, out, err = run("trials", option, value, *DATA)
+    assert code == 2
+    assert out == ""
+    name = option.removeprefix("--")
+    assert err == f"error: the {name} to filter by is empty; give one, or leave the filter out\n"
+
+
+def test_schema_output_that_is_a_file_says_so(tmp_path: Path) -> None:
+    target = tmp_path / "schemas.json"
+    target.write_text("keep me", encoding="utf-8")
+    code, _out, err = run("schema", "-o", str(target))
+    assert code == 2
+    assert err == f"error: {target}: is a file; -o takes a directory\n"
+    assert target.read_text(encoding="utf-8") == "keep me"

@@ -108,3 +108,12 @@ def test_a_long_number_like_token_is_left_to_the_strict_reader() -> None:
 
     assert _risky("title: " + "1e5" * 10000 + "\n")  # follows the token only so far, then gives up
     assert not _risky("title: plain words and 12 numbers\n")
+
+
+def test_an_overlong_number_is_refused_wherever_it_stands_and_quoted_it_is_text() -> None:
+    digits = "9" * 31
+    doc = parse_text("x.yaml", f"title: {digits}\nn: -{digits}\nok: {digits[:30]}\n")
+    assert [(p.line, p.path) for p in doc.problems] == [(1, "title"), (2, "n")]
+    assert all("31 digits is too large (at most 30)" in p.message for p in doc.problems)
+    quoted = parse_text("x.yaml", f'title: "{digits}"\n')
+    assert quoted.problems == () and quoted.root["title"] == digits

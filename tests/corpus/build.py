@@ -518,7 +518,9 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
         T,
         "    n: 30\n",
         "    n: " + "1" * 5000 + "\n",
-        ["{data}/trials.yaml:42: trials[1].n: expected an integer, got string '" + "1" * 57 + "...'"],
+        [
+            "{data}/trials.yaml:42: trials[1].n: a number of 5000 digits is too large (at most 30); quote it if it is text"
+        ],
     ),
     (
         "absurd-timepoint",
