@@ -349,6 +349,9 @@ def _check_refs(refs: list[PendingRef], located: dict[str, list[_Located]]) -> l
 
 def _check_semantics(ds: Dataset, located: dict[str, list[_Located]]) -> list[Problem]:
     """Checks that need more than one record: aliases, parents, traits, source classes."""
+    from mscref.schema import line_at
+    from mscref.yamlio import YMap
+
     where = {(c, loc.record["id"]): loc for c, items in located.items() for loc in items}
     problems: list[Problem] = []
 
@@ -357,8 +360,7 @@ def _check_semantics(ds: Dataset, located: dict[str, list[_Located]]) -> list[Pr
         if loc is None:  # pragma: no cover - every built record was located
             problems.append(Problem("?", None, field, message))
             return
-        lines = getattr(loc.record, "value_lines", {})
-        line = lines.get(field, loc.line) if field else loc.line
+        line = line_at(loc.record, field) if field and isinstance(loc.record, YMap) else loc.line
         path = loc.path[: -len(".id")] + (f".{field}" if field else "")
         problems.append(Problem(loc.file, line, path, message))
 
@@ -396,8 +398,8 @@ def _check_semantics(ds: Dataset, located: dict[str, list[_Located]]) -> list[Pr
                 at(
                     "sources",
                     src.id,
-                    "traits",
-                    f"traits.{trait_id}: {trait_id!r} is a text trait; it takes no level",
+                    f"traits.{trait_id}.level",
+                    f"{trait_id!r} is a text trait; it takes no level",
                 )
 
     sources = {s.id: s for s in ds.sources}

@@ -226,8 +226,12 @@ def test_text_trait_takes_no_level(edit: Edit) -> None:
         "main-advantages: {level: high, text: anti-inflammatory",
     )
     (msg,) = problems(d)
-    assert "'main-advantages' is a text trait; it takes no level" in msg
-    assert msg.startswith("sources.yaml:")
+    text = (d / "sources.yaml").read_text(encoding="utf-8")
+    line = 1 + text.split("main-advantages: {level")[0].count("\n")
+    assert msg == (
+        f"sources.yaml:{line}: sources[0].traits.main-advantages.level: "
+        "'main-advantages' is a text trait; it takes no level"
+    )
 
 
 def test_ambiguous_alias(edit: Edit) -> None:

@@ -409,7 +409,7 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
         "main-advantages: {text: anti-inflammatory",
         "main-advantages: {level: high, text: anti-inflammatory",
         [
-            "{data}/sources.yaml:23: sources[0].traits: traits.main-advantages: 'main-advantages' is a text trait; "
+            "{data}/sources.yaml:24: sources[0].traits.main-advantages.level: 'main-advantages' is a text trait; "
             "it takes no level"
         ],
     ),
