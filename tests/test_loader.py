@@ -237,7 +237,33 @@ def test_text_trait_takes_no_level(edit: Edit) -> None:
 def test_ambiguous_alias(edit: Edit) -> None:
     d = edit("sources.yaml", "    name_zh: 骨髓", "    name_zh: 臍帶")
     (msg,) = problems(d)
-    assert "the name '臍帶' also names 'uc'" in msg
+    assert (
+        msg
+        == "sources.yaml:28: sources[1].name_zh: the name '臍帶' also names 'uc'; names must be unambiguous"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        ("    abbreviation: BM-MSCs", "    abbreviation: Uc", "sources.yaml:26: sources[1].abbreviation"),
+        (
+            "    abbreviation: BM-MSCs",
+            "    abbreviation: UC-MSCs",
+            "sources.yaml:26: sources[1].abbreviation",
+        ),
+        (
+            "    name_zh: 骨髓\n",
+            "    name_zh: 骨髓\n    aliases: [bm marrow, UC]\n",
+            "sources.yaml:29: sources[1].aliases[1]",
+        ),
+    ],
+)
+def test_a_name_clash_names_the_field_and_line_that_clash(edit: Edit, old: str, new: str, where: str) -> None:
+    d = edit("sources.yaml", old, new)
+    (msg,) = problems(d)
+    assert msg.startswith(where + ": the name ")
+    assert msg.endswith("also names 'uc'; names must be unambiguous")
 
 
 def test_non_msc_product_needs_non_msc_source(edit: Edit) -> None:

@@ -419,7 +419,7 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
         "    name_zh: 骨髓",
         "    name_zh: 臍帶",
         [
-            "{data}/sources.yaml:25: sources[1].aliases: the name '臍帶' also names 'uc'; names must be unambiguous"
+            "{data}/sources.yaml:28: sources[1].name_zh: the name '臍帶' also names 'uc'; names must be unambiguous"
         ],
     ),
     (
