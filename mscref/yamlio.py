@@ -256,6 +256,11 @@ def _yaml_error_problem(path: str, source: str, exc: yaml.YAMLError) -> Problem:
         lines = source.splitlines()
         if line is not None and line <= len(lines) and "\t" in lines[line - 1]:
             text += "; YAML does not allow tabs for indentation, use spaces"
+    if "invalid Unicode character escape" in text:
+        text += (
+            "; an escape cannot be half of a UTF-16 surrogate pair (like \\ud83d): write the character"
+            " itself, or escape it whole (\\U0001F600)"
+        )
     return Problem(path, line, "", f"YAML syntax error: {text}")
 
 
@@ -313,6 +318,8 @@ def parse_text(path: str, text: str) -> Document:
 # below settles.
 _SUSPECT_CHARS = re.compile(r"[!&*\t%<\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
 _SUSPECT_WORDS = re.compile(r"\.(?:inf|Inf|INF|nan|NaN|NAN)\b")
+# an escaped UTF-16 surrogate ("\ud83d"): the fast parser joins a pair, the strict reader refuses it
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
 _SUSPECT_NUMBERS = re.compile(r"[0-9](?:[xXoObB_eE]|[0-9]{29})")
 _NUMBERISH = re.compile(
     r"[-+]?(?:\.(?:inf|Inf|INF|nan|NaN|NAN)|0[xXoObB][0-9a-fA-F_]+|[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+"
@@ -336,6 +343,8 @@ _TOKEN_END = " \n]},#"
 def _risky(text: str) -> bool:
     """Whether the text may hold a construct the fast parser reads differently (conservative:
     a false alarm only costs speed)."""
+    if _SURROGATE_ESCAPE.search(text):
+        return True
     scans = (_SUSPECT_CHARS.finditer(text), _SUSPECT_WORDS.finditer(text), _SUSPECT_NUMBERS.finditer(text))
     for m in itertools.chain(*scans):
         tok, start = m.group(0), m.start()

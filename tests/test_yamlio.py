@@ -117,3 +117,14 @@ def test_an_overlong_number_is_refused_wherever_it_stands_and_quoted_it_is_text(
     assert all("31 digits is too large (at most 30)" in p.message for p in doc.problems)
     quoted = parse_text("x.yaml", f'title: "{digits}"\n')
     assert quoted.problems == () and quoted.root["title"] == digits
+
+
+def test_an_escaped_surrogate_pair_is_refused_by_both_readers_alike() -> None:
+    from mscref.yamlio import fast_parse
+
+    for text in ['a: "\\ud83d\\ude00"\n', 'a: "x \\uDC00"\n', 'a: "\\U0000d83d"\n']:
+        assert fast_parse(text) is None  # left to the strict reader, which says why
+        (problem,) = parse_text("x.yaml", text).problems
+        assert problem.line == 1
+        assert "half of a UTF-16 surrogate pair" in problem.message
+    assert fast_parse('a: "\\U0001F600 \\u00e9"\n') == {"a": "\U0001f600 \u00e9"}

@@ -548,7 +548,8 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
         '    name: "knee \\ud800"',
         [
             "{data}/indications.yaml:8: YAML syntax error: while parsing a quoted scalar, found invalid Unicode "
-            "character escape code (column 19)"
+            "character escape code (column 19); an escape cannot be half of a UTF-16 surrogate pair (like \\ud83d): "
+            "write the character itself, or escape it whole (\\U0001F600)"
         ],
     ),
     (
