@@ -660,7 +660,7 @@ def import_ctgov(
     from mscref.errors import DataError
     from mscref.files import write_atomic
     from mscref.loader import check_trials_text
-    from mscref.merge import merge_trials
+    from mscref.merge import blame_import, merge_trials
     from mscref.yamlio import decode
 
     if output.is_dir():
@@ -685,13 +685,18 @@ def import_ctgov(
     mapped = map_studies(studies, ds)
     taken = ds.all_ids()
     result = merge_trials(existing, mapped, taken, str(output))
-    # Check the result exactly as it would be written, before anything touches the disk.
-    if in_data_dir:
-        load_dataset(output.parent, overrides={"trials.yaml": result.text})
-    else:
-        problems = check_trials_text(str(output), result.text, ds)
-        if problems:
-            raise DataError(problems)
+    # Check the result exactly as it would be written, before anything touches the disk; a
+    # problem in an imported trial is told against the input record it came from.
+    try:
+        if in_data_dir:
+            load_dataset(output.parent, overrides={"trials.yaml": result.text})
+        else:
+            problems = check_trials_text(str(output), result.text, ds)
+            if problems:
+                raise DataError(problems)
+    except DataError as exc:
+        checked_as = shown_path(output) if in_data_dir else str(output)
+        raise ImportFailed(blame_import(list(exc.problems), result, checked_as)) from None
     for label_, items in (
         ("added", result.added),
         ("updated", result.updated),

@@ -239,6 +239,7 @@ class Mapped:
     nct: str
     trial: dict[str, Any]
     problems: list[str] = field(default_factory=list)
+    study: Study | None = None  # the record it was mapped from
 
 
 def _enum(value: Any, enum: type[StrEnum], path: str, problems: list[str]) -> str | None:
@@ -671,6 +672,7 @@ def map_studies(studies: list[Study], ds: Dataset) -> list[Mapped]:
     problems: list[ImportProblem] = []
     for study in studies:
         m = map_study(study, ds)
+        m.study = study
         problems += [ImportProblem(study.file, study.label, p) for p in m.problems]
         if not m.problems:
             mapped[m.nct] = m

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from mscref.record import record
 
@@ -64,7 +64,7 @@ class ImportProblem:
 class ImportFailed(MscrefError):
     """The input holds problems; nothing was written."""
 
-    def __init__(self, problems: list[ImportProblem]) -> None:
+    def __init__(self, problems: Sequence[ImportProblem | Problem]) -> None:
         self.problems = tuple(problems)
         super().__init__(
             f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in the input; nothing was written"

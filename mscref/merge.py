@@ -9,11 +9,12 @@ nothing the second time.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from mscref.ctgov import Mapped, new_trial_id
-from mscref.errors import MscrefError
+from mscref.errors import ImportProblem, MscrefError, Problem
 
 
 @dataclass
@@ -22,6 +23,8 @@ class MergeResult:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    #: index in the merged ``trials`` list -> the import that wrote that trial
+    written_by: dict[int, Mapped] = field(default_factory=dict)
 
     def summary(self) -> str:
         return f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged"
@@ -84,6 +87,7 @@ def merge_trials(existing: str | None, mapped: list[Mapped], taken_ids: set[str]
             for key, value in m.trial.items():
                 entry[key] = value
             trials.append(entry)
+            result.written_by[len(trials) - 1] = m
             result.added.append(f"{entry['id']} ({m.nct})")
             continue
         current = trials[index]
@@ -91,6 +95,7 @@ def merge_trials(existing: str | None, mapped: list[Mapped], taken_ids: set[str]
             result.unchanged.append(f"{current.get('id')} ({m.nct})")
             continue
         current["registry"] = m.trial["registry"]
+        result.written_by[index] = m
         ids = current.get("registry_ids")
         if isinstance(ids, list) and m.nct not in ids:
             ids.append(m.nct)
@@ -112,6 +117,26 @@ def merge_trials(existing: str | None, mapped: list[Mapped], taken_ids: set[str]
         )
     result.text = text
     return result
+
+
+_TRIAL_PATH = re.compile(r"trials\[([0-9]+)\]\.?(.*)")
+
+
+def blame_import(problems: list[Problem], result: MergeResult, shown: str) -> list[ImportProblem | Problem]:
+    """Problems of the merged file (shown as ``shown``, never written) told against the input
+    record that wrote the trial concerned: its lines would point into a file that does not exist.
+    Problems elsewhere stay as they are."""
+    out: list[ImportProblem | Problem] = []
+    for p in problems:
+        m = _TRIAL_PATH.fullmatch(p.path) if p.file == shown else None
+        mapped = result.written_by.get(int(m.group(1))) if m else None
+        if m is None or mapped is None or mapped.study is None:
+            out.append(p)
+            continue
+        field_path = m.group(2)
+        message = f"{field_path}: {p.message}" if field_path else p.message
+        out.append(ImportProblem(mapped.study.file, mapped.study.label, f"the trial it maps to: {message}"))
+    return out
 
 
 def _find(trials: list[Any], nct: str) -> int | None:

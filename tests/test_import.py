@@ -263,6 +263,28 @@ def test_unknown_enum_value_names_the_record(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8") == "trials: []\n"
 
 
+@pytest.mark.parametrize("into_data_dir", [False, True])
+def test_a_trial_that_would_not_validate_is_told_against_its_input_record(
+    tmp_path: Path, data_copy: Path, into_data_dir: bool
+) -> None:
+    study = json.loads(SYNTHETIC.read_text())
+    blank = copy.deepcopy(study)
+    blank["protocolSection"]["identificationModule"]["briefTitle"] = "\u200b"
+    bad = tmp_path / "page.json"
+    bad.write_text(json.dumps({"studies": [study, blank]}), encoding="utf-8")
+    target = data_copy / "trials.yaml" if into_data_dir else tmp_path / "out.yaml"
+    before = target.read_bytes() if target.exists() else None
+    code, _, err = import_into(target, bad)
+    assert code == 1
+    record = f"{bad}: record 2 (NCT99999901): the trial it maps to:"
+    assert err.splitlines() == [
+        f"{record} title: expected a non-empty string, got one with nothing visible in it",
+        f"{record} registry.brief_title: expected a non-empty string, got one with nothing visible in it",
+        "error: 2 problems in the input; nothing was written",
+    ]
+    assert (target.read_bytes() if target.exists() else None) == before
+
+
 def test_several_pages_in_one_file(tmp_path: Path) -> None:
     page = json.loads((SAMPLES / "biomcp_search_melanoma_recruiting_limit3_fields_subset.json").read_text())
     pages = tmp_path / "pages.json"
