@@ -104,9 +104,34 @@ class Document:
     problems: tuple[Problem, ...]
 
 
+# PyYAML (like YAML 1.1) also breaks lines at NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR;
+# editors and ``grep -n`` do not, so its line numbers after one of them run ahead.
+_YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def editor_lines(text: str) -> list[int] | None:
+    """For each line as PyYAML counts them (from 0), the line an editor shows (from 1); None when
+    the two agree (no NEL, LS or PS in the text)."""
+    if "\x85" not in text and "\u2028" not in text and "\u2029" not in text:
+        return None
+    table, line = [1], 1
+    for m in _YAML_BREAK.finditer(text):
+        if m.group() not in ("\x85", "\u2028", "\u2029"):
+            line += 1
+        table.append(line)
+    return table
+
+
+def _editor_line(mark_line: int, table: list[int] | None) -> int:
+    if table is None or mark_line >= len(table):
+        return mark_line + 1
+    return table[mark_line]
+
+
 class _Converter:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, lines: list[int] | None = None) -> None:
         self.path = path
+        self.lines = lines
         self.problems: list[Problem] = []
         self.budget = MAX_ALIAS_EXPANSION
         self.seen: set[int] = set()
@@ -116,8 +141,11 @@ class _Converter:
     def fail(self, line: int, where: str, message: str) -> None:
         self.problems.append(Problem(self.path, line, where, message))
 
+    def line(self, node: yaml.Node) -> int:
+        return _editor_line(node.start_mark.line, self.lines)
+
     def convert(self, node: yaml.Node, where: str, depth: int) -> Any:
-        line = node.start_mark.line + 1
+        line = self.line(node)
         key = id(node)
         if key in self.stack:
             self.fail(line, where, "a recursive alias refers to itself")
@@ -181,7 +209,7 @@ class _Converter:
             return None
         out = YMap(line)
         for knode, vnode in node.value:
-            kline = knode.start_mark.line + 1
+            kline = self.line(knode)
             if not isinstance(knode, yaml.ScalarNode) or knode.tag != _TAG + "str":
                 shown = knode.value if isinstance(knode, yaml.ScalarNode) else "a collection"
                 self.fail(kline, where, f"keys must be plain text, got {shown!r}")
@@ -197,7 +225,7 @@ class _Converter:
                 )
                 continue
             out.key_lines[k] = kline
-            out.value_lines[k] = vnode.start_mark.line + 1
+            out.value_lines[k] = self.line(vnode)
             out[k] = self.convert(vnode, child, depth + 1)
         return out
 
@@ -207,7 +235,7 @@ class _Converter:
             return None
         out = YSeq(line)
         for i, item in enumerate(node.value):
-            out.item_lines.append(item.start_mark.line + 1)
+            out.item_lines.append(self.line(item))
             out.append(self.convert(item, f"{where}[{i}]", depth + 1))
         return out
 
@@ -244,16 +272,17 @@ def _yaml_error_problem(path: str, source: str, exc: yaml.YAMLError) -> Problem:
         char = exc.character if isinstance(exc.character, str) else chr(exc.character)
         return Problem(path, at, "", f"YAML does not allow the character U+{ord(char):04X} ({exc.reason})")
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line = mark.line + 1 if mark is not None else None
+    table = editor_lines(source)
+    line = _editor_line(mark.line, table) if mark is not None else None
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     context_mark = getattr(exc, "context_mark", None)
     if context and context_mark is not None and mark is not None and context_mark.line != mark.line:
-        context += f" (started at line {context_mark.line + 1})"
+        context += f" (started at line {_editor_line(context_mark.line, table)})"
     text = f"{context}, {problem}" if context else problem
     if mark is not None:
         text += f" (column {mark.column + 1})"
-        lines = source.splitlines()
+        lines = source.split("\n")
         if line is not None and line <= len(lines) and "\t" in lines[line - 1]:
             text += "; YAML does not allow tabs for indentation, use spaces"
     if "invalid Unicode character escape" in text:
@@ -303,10 +332,10 @@ def parse_text(path: str, text: str) -> Document:
         loader.dispose()
     if node is None:
         return Document(path, None, (Problem(path, 1, "", "the file is empty"),))
-    conv = _Converter(path)
+    conv = _Converter(path, editor_lines(text))
     root = conv.convert(node, "", 0)
     if root is None and not conv.problems:
-        conv.fail(node.start_mark.line + 1, "", "the file holds only null; expected a mapping")
+        conv.fail(conv.line(node), "", "the file holds only null; expected a mapping")
     return Document(path, root, tuple(conv.problems))
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -128,3 +129,15 @@ def test_an_escaped_surrogate_pair_is_refused_by_both_readers_alike() -> None:
         assert problem.line == 1
         assert "half of a UTF-16 surrogate pair" in problem.message
     assert fast_parse('a: "\\U0001F600 \\u00e9"\n') == {"a": "\U0001f600 \u00e9"}
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_line_numbers_are_an_editors_after_a_unicode_line_separator_in_text(separator: str) -> None:
+    text = f'a: "x{separator}y{separator}z"\r\nb: 1\nb: 2\nc: [1, 2\nd: 3\n'
+    (dup,) = parse_text("x.yaml", text.split("c:")[0]).problems
+    assert (dup.line, dup.path) == (3, "b")
+    assert "first at line 2" in dup.message
+    (syntax,) = parse_text("x.yaml", text.replace("b: 2\n", "")).problems
+    assert syntax.line == 4 and "started at line 3" in syntax.message
+    doc = parse_text("x.yaml", text.split("b: 2")[0])
+    assert doc.root.value_lines == {"a": 1, "b": 2}
