@@ -64,7 +64,8 @@ def _loader_class() -> type:
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     # fullmatch semantics: PyYAML uses regexp.match, so anchor each pattern at the end.
     resolvers = {
-        k: [(tag, re.compile(rx.pattern + r"\Z")) for tag, rx in v] for k, v in _strict_resolvers().items()
+        k: [(tag, re.compile(f"(?:{rx.pattern})\\Z")) for tag, rx in v]
+        for k, v in _strict_resolvers().items()
     }
     return type("StrictLoader", (base,), {"yaml_implicit_resolvers": resolvers})
 
@@ -188,7 +189,9 @@ class _Converter:
         if tag == _TAG + "bool" and _BOOL_RE.fullmatch(value):
             return value.lower() == "true"
         if tag == _TAG + "int" and _INT_RE.fullmatch(value):
-            digits = len(value.lstrip("+-"))
+            sign, unsigned = (value[0], value[1:]) if value[0] in "+-" else ("", value)
+            significant = unsigned.lstrip("0") or "0"
+            digits = len(significant)
             if digits > MAX_DIGITS:  # no count is that large, and Python refuses very long ones
                 self.fail(
                     line,
@@ -197,7 +200,7 @@ class _Converter:
                     "quote it if it is text",
                 )
                 return None
-            return int(value)
+            return int(sign + significant)
         if tag == _TAG + "float" and _FLOAT_RE.fullmatch(value):
             return float(value)
         self.fail(line, where, f"unsupported YAML tag {_short_tag(tag)} on {value!r}")
@@ -350,9 +353,24 @@ _SUSPECT_WORDS = re.compile(r"\.(?:inf|Inf|INF|nan|NaN|NAN)\b")
 # an escaped UTF-16 surrogate ("\ud83d"): the fast parser joins a pair, the strict reader refuses it
 _SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
 _SUSPECT_NUMBERS = re.compile(r"[0-9](?:[xXoObB_eE]|[0-9]{29})")
+# the fast parser reads underscores anywhere in a number (_5, 1.5_, 1e_3, _.5) as nothing;
+# each scan starts with one literal character, which the regex engine finds fast
+_SUSPECT_UNDERSCORES = (re.compile(r"_[0-9.]"), re.compile(r"\._"))
+# a carriage return that ends no Windows line: an old Mac line break
+_LONE_CR = re.compile(r"\r(?!\n)")
+# Where YAML 1.2 reads a plain scalar, an implicit pair or a multi-line key and libyaml sees a
+# syntax error: a colon after a flow indicator or a space ([:x], {a: :x}, [ :x]) or before one
+# ([x:]), and a line whose last flow bracket is followed by anything but a closing bracket
+# at the end (each scan stops at the next opening bracket, so deep nesting stays linear).
+_ODD_COLON = re.compile(r":(?:(?<=[\[{, ]:)|[\]},])")
+_OPEN_FLOW = re.compile(r"[\[{][^\[{\n]*+(?<![\]}])(?:\n|\Z)")
 _NUMBERISH = re.compile(
     r"[-+]?(?:\.(?:inf|Inf|INF|nan|NaN|NAN)|0[xXoObB][0-9a-fA-F_]+|[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+"
     r"|[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?)"
+)
+# a number once its underscores are dropped (any sign, dot, exponent or base prefix)
+_NUMBER_WITHOUT_UNDERSCORES = re.compile(
+    r"[-+]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]*)?|0[xXoObB][0-9a-fA-F]*)"
 )
 # characters a YAML 1.1 reader treats differently from a YAML 1.2 one (line breaks, C1 controls, BOM)
 _ALWAYS_RISKY = frozenset(
@@ -364,17 +382,24 @@ _ALWAYS_RISKY = frozenset(
         "\t",
     ]
 )
-_NODE_START = " \n[{,:"
+_NODE_START = " \r\n[{,:"
 _TOKEN_REACH = 64  # how far a number-like token is followed (keeps the scan linear)
-_TOKEN_END = " \n]},#"
+_TOKEN_END = " \r\n]},#"
 
 
 def _risky(text: str) -> bool:
     """Whether the text may hold a construct the fast parser reads differently (conservative:
     a false alarm only costs speed)."""
-    if _SURROGATE_ESCAPE.search(text):
+    if "\r" in text and _LONE_CR.search(text):
         return True
-    scans = (_SUSPECT_CHARS.finditer(text), _SUSPECT_WORDS.finditer(text), _SUSPECT_NUMBERS.finditer(text))
+    if any(rx.search(text) for rx in (_SURROGATE_ESCAPE, _ODD_COLON, _OPEN_FLOW)):
+        return True
+    scans = (
+        _SUSPECT_CHARS.finditer(text),
+        _SUSPECT_WORDS.finditer(text),
+        _SUSPECT_NUMBERS.finditer(text),
+        *(rx.finditer(text) for rx in _SUSPECT_UNDERSCORES),
+    )
     for m in itertools.chain(*scans):
         tok, start = m.group(0), m.start()
         before = text[start - 1] if start else "\n"
@@ -401,7 +426,10 @@ def _risky(text: str) -> bool:
             end += 1
         if begin == floor > 0 or end == ceiling < len(text):
             return True  # a token this long is no number we know: let the strict reader decide
-        if _NUMBERISH.fullmatch(text[begin:end]):
+        token = text[begin:end]
+        if _NUMBERISH.fullmatch(token):
+            return True
+        if "_" in token and _NUMBER_WITHOUT_UNDERSCORES.fullmatch(token.replace("_", "")):
             return True
     return False
 

@@ -141,3 +141,95 @@ def test_line_numbers_are_an_editors_after_a_unicode_line_separator_in_text(sepa
     assert syntax.line == 4 and "started at line 3" in syntax.message
     doc = parse_text("x.yaml", text.split("b: 2")[0])
     assert doc.root.value_lines == {"a": 1, "b": 2}
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal values of the same types, all the way down (1, 1.0 and True differ)."""
+    both_dicts = isinstance(a, dict) and isinstance(b, dict)
+    both_lists = isinstance(a, list) and isinstance(b, list)
+    if type(a) is not type(b) and not both_dicts and not both_lists:
+        return False
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b or (a != a and b != b)  # NaN
+
+
+_token = st.text(alphabet="0123456789_.eExXoObB+-aifnNItrusl~ :#'\"[]{},", min_size=1, max_size=8)
+
+
+def _has_non_text_key(value: object) -> bool:
+    if isinstance(value, dict):
+        return any(not isinstance(k, str) or _has_non_text_key(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_non_text_key(v) for v in value)
+    return False
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(_token, min_size=1, max_size=3),
+    st.sampled_from(["\n", "\r\n"]),
+    st.sampled_from(["plain", "flow-list", "flow-map"]),
+)
+def test_the_fast_parser_is_used_only_where_it_reads_as_the_strict_reader(
+    tokens: list[str], eol: str, shape: str
+) -> None:
+    from mscref.yamlio import fast_parse
+
+    if shape == "plain":
+        text = "".join(f"k{i}: {t}{eol}" for i, t in enumerate(tokens))
+    elif shape == "flow-list":
+        text = f"k: [{', '.join(tokens)}]{eol}"
+    else:
+        text = "k: {" + ", ".join(f"a{i}: {t}" for i, t in enumerate(tokens)) + "}" + eol
+    fast = fast_parse(text)
+    if fast is None:
+        return  # left to the strict reader
+    if _has_non_text_key(fast):
+        return  # the validator refuses any key that is not text, which sends the file to the strict reader
+    strict = parse_text("x.yaml", text)
+    assert strict.problems == (), text
+    assert _same(strict.root, fast), (text, strict.root, fast)
+
+
+@pytest.mark.parametrize(
+    "text", ["k: ~50 patients\n", "k: true story\n", "k: null hypothesis\n", "k: False alarm\n"]
+)
+def test_words_that_start_like_null_or_a_boolean_are_text(text: str) -> None:
+    doc = parse_text("x.yaml", text)
+    assert doc.problems == ()
+    assert doc.root["k"] == text[3:-1]
+
+
+def test_leading_zeros_do_not_count_towards_the_digit_limit() -> None:
+    doc = parse_text("x.yaml", "a: " + "0" * 40 + "7\nb: -" + "0" * 40 + "7\n")
+    assert doc.problems == () and doc.root == {"a": 7, "b": -7}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "k: 1e3\r\n",
+        "k: 0x1F\r\n",
+        "k: .inf\r\n",
+        "k: 1_000\r\n",
+        "k: _5\n",
+        "k: -_5\n",
+        "k: 1.5_\n",
+        "k: 1e_3\n",
+        "k: 5e7_\n",
+        "k: 3._5\n",
+        "k: _.5\n",
+        "k: a\rb: 1\n",
+        "k: [:x]\n",
+        "k: {a: :x}\n",
+        "k: [x:]\n",
+        "k: {a\nb: 1}\n",
+    ],
+)
+def test_constructs_the_two_readers_read_differently_go_to_the_strict_reader(text: str) -> None:
+    from mscref.yamlio import fast_parse
+
+    assert fast_parse(text) is None
