@@ -9,13 +9,17 @@ data from the cache never constructs a record through ``__init__`` and so never 
 
 Semantics follow ``dataclass(frozen=True, slots=True, eq=True)``: value equality between
 instances of the same class, a hash of the field values, assignment raises
-``dataclasses.FrozenInstanceError``, and instances pickle by value.
+``dataclasses.FrozenInstanceError``, and instances pickle by value. A class may bring its own
+``__repr__`` or ``__reduce__``; it may not define ``__init__``, ``__eq__``, ``__hash__``,
+``__setattr__`` or ``__delattr__``. One difference remains: ``__dataclass_params__`` says
+``frozen=False``, so a plain ``@dataclass(frozen=True)`` cannot subclass a record (a record can).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import operator
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar, dataclass_transform, overload
 
@@ -76,28 +80,51 @@ def _reduce(self: object) -> tuple[Any, ...]:
     return (_rebuild, (type(self), _values(self)))
 
 
-def _lazy_init(self: object, *args: Any, **kwargs: Any) -> None:
-    cls = type(self)
-    owner = next(c for c in cls.__mro__ if _FIELDS in c.__dict__ and c.__dict__.get("__init__") is _lazy_init)
-    owner.__init__ = _compile_init(owner)  # type: ignore[misc]
-    cls.__init__(self, *args, **kwargs)
+_COMPILING = threading.Lock()
 
 
+def _lazy_init(cls: type) -> Callable[..., None]:
+    """An ``__init__`` for ``cls`` that compiles the real one on its first call, installs it,
+    and runs it. Under a lock, so threads racing to the first call compile it once; a caller
+    that fetched this function before another replaced it still gets the compiled one."""
+
+    def __init__(self: object, *args: Any, **kwargs: Any) -> None:
+        with _COMPILING:
+            init = cls.__dict__["__init__"]
+            if init is __init__:
+                init = _compile_init(cls)
+                cls.__init__ = init  # type: ignore[misc]
+        init(self, *args, **kwargs)
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    return __init__
+
+
+class _Factory:
+    def __repr__(self) -> str:
+        return "<factory>"  # as dataclass shows a default_factory in the signature
+
+
+_HAS_FACTORY = _Factory()
+
+#: Methods a record gets unless its class defines them itself.
 _METHODS: dict[str, Callable[..., Any]] = {
-    "__init__": _lazy_init,
     "__repr__": _repr,
     "__eq__": _eq,
     "__hash__": _hash,
+    "__reduce__": _reduce,
+}
+#: Methods a record must get: a class defining one is refused.
+_REQUIRED: dict[str, Callable[..., Any]] = {
     "__setattr__": _frozen_setattr,
     "__delattr__": _frozen_delattr,
-    "__reduce__": _reduce,
 }
 
 
 def _compile_init(cls: type) -> Callable[..., None]:
     """The ``__init__`` that ``dataclass`` would have written, compiled now."""
     fields = dataclasses.fields(cls)
-    namespace: dict[str, Any] = {"__setter": object.__setattr__, "__MISSING": dataclasses.MISSING}
+    namespace: dict[str, Any] = {"__setter": object.__setattr__, "__FACTORY": _HAS_FACTORY}
     positional: list[str] = []
     keyword: list[str] = []
     body: list[str] = []
@@ -108,8 +135,8 @@ def _compile_init(cls: type) -> Callable[..., None]:
             value = f.name
         elif f.default_factory is not dataclasses.MISSING:
             namespace[f"__factory_{i}"] = f.default_factory
-            param = f"{f.name}=__MISSING"
-            value = f"__factory_{i}() if {f.name} is __MISSING else {f.name}"
+            param = f"{f.name}=__FACTORY"
+            value = f"__factory_{i}() if {f.name} is __FACTORY else {f.name}"
         else:
             param = f.name
             value = f.name
@@ -121,6 +148,19 @@ def _compile_init(cls: type) -> Callable[..., None]:
     init: Callable[..., None] = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     return init
+
+
+def _check_order(name: str, fields: tuple[dataclasses.Field[Any], ...]) -> None:
+    """As dataclass does when the class is defined: no positional field without a default
+    after one with a default (the compiled ``__init__`` could not be written)."""
+    seen_default = False
+    for f in fields:
+        if f.kw_only:
+            continue
+        has_default = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+        if seen_default and not has_default:
+            raise TypeError(f"record {name}: non-default argument {f.name!r} follows default argument")
+        seen_default = seen_default or has_default
 
 
 @overload
@@ -135,20 +175,24 @@ def record(cls: type[T] | None = None, /, *, kw_only: bool = False) -> Any:
 
     def wrap(cls: type[T]) -> type[T]:
         own = cls.__dict__
-        if any(name in own for name in ("__init__", "__post_init__", "__eq__", "__hash__")):
-            raise TypeError(
-                f"record {cls.__qualname__} must not define __init__, __post_init__, __eq__ or __hash__"
-            )
+        refused = ("__init__", "__post_init__", "__eq__", "__hash__", *_REQUIRED)
+        if any(name in own for name in refused):
+            raise TypeError(f"record {cls.__qualname__} must not define {', '.join(refused)}")
         if not cls.__doc__:
             cls.__doc__ = cls.__name__  # dataclass would compute a signature for it (slow)
         out: Any = dataclasses.dataclass(cls, init=False, repr=False, eq=False, slots=True, kw_only=kw_only)
         fields = dataclasses.fields(out)
         if any(not f.compare or f.hash is not None for f in fields):
             raise TypeError(f"record {cls.__qualname__}: every field takes part in equality and hashing")
+        _check_order(out.__qualname__, fields)
         names = tuple(f.name for f in fields)
         setattr(out, _FIELDS, names)
         setattr(out, _GETTER, staticmethod(_getter(names)))
+        out.__init__ = _lazy_init(out)
         for name, method in _METHODS.items():
+            if name not in own:
+                setattr(out, name, method)
+        for name, method in _REQUIRED.items():
             setattr(out, name, method)
         return out  # type: ignore[no-any-return]
 

@@ -134,3 +134,85 @@ def test_records_of_zero_and_one_field() -> None:
     assert One(x=1) == One(x=1) != One(x=2)
     assert pickle.loads(pickle.dumps(One(x=5))) == One(x=5)
     assert pickle.loads(pickle.dumps(Empty())) == Empty()
+
+
+def test_a_stale_reference_to_the_first_init_still_works() -> None:
+    @record
+    class P:
+        x: int
+
+    first = P.__init__
+    assert P(x=1).x == 1  # compiles and installs the real __init__
+    obj = object.__new__(P)
+    first(obj, x=2)  # what a thread that fetched __init__ before that would call
+    assert obj.x == 2
+
+
+def test_threads_racing_to_the_first_init_all_succeed() -> None:
+    import threading
+
+    @record
+    class Q:
+        x: int
+
+    barrier, errors, made = threading.Barrier(8), [], []
+
+    def build(i: int) -> None:
+        barrier.wait()
+        try:
+            made.append(Q(x=i))
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=build, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and sorted(q.x for q in made) == list(range(8))
+
+
+def test_a_subclass_with_its_own_init_works_the_first_time() -> None:
+    @record
+    class A:
+        x: int
+
+    class C(A):
+        def __init__(self, x: int, tag: str) -> None:
+            super().__init__(x)
+            object.__setattr__(self, "tag", tag)
+
+    assert C(1, "t").x == 1
+
+
+def test_definition_errors_come_when_the_class_is_defined() -> None:
+    with pytest.raises(TypeError, match="non-default argument 'b' follows default argument"):
+
+        @record
+        class Bad:
+            a: int = 0
+            b: int
+
+    with pytest.raises(TypeError, match="must not define"):
+
+        @record
+        class OwnSetattr:
+            x: int
+
+            def __setattr__(self, name: str, value: object) -> None:
+                pass
+
+
+def test_own_repr_is_kept_and_factory_defaults_show_as_dataclass_shows_them() -> None:
+    import inspect
+
+    @record
+    class R:
+        x: int
+        items: list[int] = field(default_factory=list)
+
+        def __repr__(self) -> str:
+            return "custom"
+
+    assert repr(R(x=1)) == "custom"
+    assert str(inspect.signature(R)) == "(x, items=<factory>)"
