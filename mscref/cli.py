@@ -40,7 +40,7 @@ from mscref.output import (
     table_markdown,
     to_json,
 )
-from mscref.query import DesignFilter, TrialFilter, parse_phase, parse_product_type, select
+from mscref.query import DesignFilter, TrialFilter, no_empty_filters, parse_phase, parse_product_type, select
 from mscref.views import (
     claim_rows,
     claims_table,
@@ -469,6 +469,7 @@ def claims(
 
     Example: mscref claims --verdict contradicted
     """
+    no_empty_filters(indication=indication)
     ds = _load(data_dir)
     wanted = ds.indication_family(ds.resolve_indication(indication).id) if indication else None
     rows = claim_rows(ds, {v.value for v in verdict} if verdict else None, wanted)

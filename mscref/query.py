@@ -89,11 +89,15 @@ def listed_records(ds: Dataset) -> list[Record]:
     return sorted(records, key=lambda r: order.get(r.indication or "", len(order)))
 
 
-def select(ds: Dataset, flt: TrialFilter) -> Selection:
-    for name in ("indication", "source", "country", "text"):
-        value = getattr(flt, name)
+def no_empty_filters(**filters: str | None) -> None:
+    """Refuse a filter given as empty or blank text: it would otherwise select everything."""
+    for name, value in filters.items():
         if value is not None and not value.strip():
             raise UsageError(f"the {name} to filter by is empty; give one, or leave the filter out")
+
+
+def select(ds: Dataset, flt: TrialFilter) -> Selection:
+    no_empty_filters(indication=flt.indication, source=flt.source, country=flt.country, text=flt.text)
     indications = (
         ds.indication_family(ds.resolve_indication(flt.indication).id) if flt.indication is not None else None
     )

@@ -19,6 +19,7 @@ from mscref.dataset import Dataset
 from mscref.errors import MscrefError
 from mscref.methods import CI_NAMES, STATSMODELS_CI, TAU2_NAMES, CIMethod, Measure, Tau2Method
 from mscref.models import Control, Outcome, StudyType, Trial, timepoint_days
+from mscref.query import no_empty_filters
 from mscref.record import record
 
 CONTINUITY = 0.5
@@ -246,6 +247,7 @@ def _control_index(trial: Trial, counts: list[ArmCount]) -> int | None:
 
 
 def _selected(ds: Dataset, flt: EvidenceFilter) -> list[Trial]:
+    no_empty_filters(indication=flt.indication, source=flt.source)
     indications = ds.indication_family(ds.resolve_indication(flt.indication).id) if flt.indication else None
     sources = ds.source_family(ds.resolve_source(flt.source).id) if flt.source else None
     out = []

@@ -251,10 +251,19 @@ def test_each_kind_of_defect_exits_1_naming_file_and_line(
     assert err.rstrip().splitlines()[-1].startswith("error: ")
 
 
-@pytest.mark.parametrize("option", ["--indication", "--source", "--country", "--text"])
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        *(("trials", o) for o in ("--indication", "--source", "--country", "--text")),
+        ("evidence", "--indication"),
+        ("evidence", "--source"),
+        ("claims", "--indication"),
+        ("report", "--text"),
+    ],
+)
 @pytest.mark.parametrize("value", ["", "  "])
-def test_an_empty_filter_is_a_usage_error_not_no_filter(option: str, value: str) -> None:
-    code, out, err = run("trials", option, value, *DATA)
+def test_an_empty_filter_is_a_usage_error_not_no_filter(command: str, option: str, value: str) -> None:
+    code, out, err = run(command, option, value, *DATA)
     assert code == 2
     assert out == ""
     name = option.removeprefix("--")
