@@ -6,8 +6,10 @@
   else ``~/.cache/mscref``), never inside a data directory; ``MSCREF_NO_CACHE=1`` turns it off.
 - Entries are written to a temporary file and renamed into place, so concurrent runs each
   leave a whole entry; the newest few are kept.
-- Anything wrong with an entry (missing, truncated, from another version, unreadable) is a
-  miss: the data is parsed and validated again. The cache can make mscref faster, never wrong.
+- Anything wrong with an entry (missing, truncated, damaged, from another version, unreadable)
+  is a miss: the data is parsed and validated again. Each entry carries a BLAKE2b digest of its
+  content, checked before anything is unpickled, so a damaged byte is never served as data.
+  The cache can make mscref faster, never wrong.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ except ImportError:  # pragma: no cover - an interpreter built without it
 from mscref.dataset import Dataset
 from mscref.models import Trial
 
-FORMAT = 3  # 2: records pickle by value (mscref.record); 3: trials in chunks
+FORMAT = 4  # 2: records pickle by value (mscref.record); 3: trials in chunks; 4: a digest
 KEEP = 8
 #: Trials per pickle in an entry. One pickle of 100k trials memoises a million objects and
 #: slows down more than linearly (the memo no longer fits in the processor's caches); chunks
@@ -49,7 +51,10 @@ _UNUSABLE = (
     ValueError,
     MemoryError,
     OSError,
+    OverflowError,
+    RecursionError,
 )
+_DIGEST_SIZE = 32
 
 
 def cache_dir() -> Path | None:
@@ -109,8 +114,11 @@ def load(directory: Path, key: str) -> Dataset | None:
         raw = entry.read_bytes()
         if not raw.startswith(_MAGIC):
             return None
-        stream = io.BytesIO(raw)
-        stream.seek(len(_MAGIC))
+        start = len(_MAGIC) + _DIGEST_SIZE
+        digest, payload = raw[len(_MAGIC) : start], memoryview(raw)[start:]
+        if len(digest) != _DIGEST_SIZE or blake2b(payload, digest_size=_DIGEST_SIZE).digest() != digest:
+            return None  # damaged or cut short
+        stream = io.BytesIO(payload)
         stored_key, head, chunks = pickle.load(stream)
         if stored_key != key or not isinstance(head, Dataset) or not isinstance(chunks, int):
             return None
@@ -136,14 +144,18 @@ def save(directory: Path, key: str, dataset: Dataset) -> None:
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
         trials = dataset.trials
         chunks = range(0, len(trials), CHUNK)
+        payload = io.BytesIO()
+        head = dataclasses.replace(dataset, trials=())
+        pickle.dump((key, head, len(chunks)), payload, protocol=pickle.HIGHEST_PROTOCOL)
+        for start in chunks:
+            pickle.dump(trials[start : start + CHUNK], payload, protocol=pickle.HIGHEST_PROTOCOL)
+        body = payload.getbuffer()
         fd, tmp = tempfile.mkstemp(prefix=".entry.", suffix=".tmp", dir=root)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(_MAGIC)
-                head = dataclasses.replace(dataset, trials=())
-                pickle.dump((key, head, len(chunks)), handle, protocol=pickle.HIGHEST_PROTOCOL)
-                for start in chunks:
-                    pickle.dump(trials[start : start + CHUNK], handle, protocol=pickle.HIGHEST_PROTOCOL)
+                handle.write(blake2b(body, digest_size=_DIGEST_SIZE).digest())
+                handle.write(body)
             os.replace(tmp, root / f"{key}.pickle")
         finally:
             Path(tmp).unlink(missing_ok=True)

@@ -96,6 +96,23 @@ def test_trials_are_stored_in_chunks_and_read_back_whole(
     assert cache.load(data, key) == expected
 
 
+def test_a_damaged_byte_anywhere_is_a_miss_never_wrong_data(cache_dir: Path, data: Path) -> None:
+    expected = load_dataset(data)
+    key = cache.cache_key(data, list(FILES))
+    assert key is not None
+    (entry,) = entries(cache_dir)
+    whole = entry.read_bytes()
+    for position in range(0, len(whole), max(1, len(whole) // 400)):
+        damaged = bytearray(whole)
+        damaged[position] ^= 0x5A
+        entry.write_bytes(bytes(damaged))
+        assert cache.load(data, key) is None, position
+    # the shape of entry that crashed the unpickler (a huge frame length) is a miss too
+    entry.write_bytes(b"mscref-cache\n\x80\x05\x95" + b"\xff" * 8)
+    assert cache.load(data, key) is None
+    assert load_dataset(data) == expected
+
+
 def test_a_new_version_does_not_read_old_entries(
     cache_dir: Path, data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
