@@ -51,17 +51,6 @@ def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return float(seconds), int(kb) / 1024
 
 
-def median(cmd: list[str], env: dict[str, str], runs: int, before: object = None) -> tuple[float, float]:
-    times, mems = [], []
-    for _ in range(runs):
-        if callable(before):
-            before()
-        t, m = measure(cmd, env)
-        times.append(t)
-        mems.append(m)
-    return statistics.median(times), max(mems)
-
-
 def mscref(*args: str) -> list[str]:
     return [PY, "-m", "mscref", *args]
 
@@ -108,7 +97,6 @@ def main() -> int:
         # 2. 10k trials: cold and warm against PyYAML's C loader
         sizes = [1000, 10000] if args.quick else [1000, 10000, 100000]
         per_size: dict[int, tuple[float, float]] = {}
-        c_parse = 0.0
         for n in sizes:
             data = generate(n, work / f"data-{n}")
             trials = data / "trials.yaml"
@@ -121,19 +109,29 @@ def main() -> int:
                     handle.write(f"# edit {next(edits)}\n")
 
             runs = args.runs if n <= 10000 else max(1, args.runs // 2)
-            cold, cold_mem = median(query, env, runs, before=touch)
-            warm, warm_mem = median(query, env, runs)
+            load = (
+                f"import yaml; yaml.load(open({str(trials)!r}, encoding='utf-8').read(), "
+                "Loader=yaml.CSafeLoader)"
+            )
+            # cold, warm and (at 10k) the C-loader parse in turns, so that a slow spell of the
+            # machine falls on both sides of each ratio
+            colds, warms, parses, mems = [], [], [], []
+            for i in range(runs):
+                touch()
+                t, m = measure(query, env)
+                colds.append(t)
+                mems.append(m)
+                warms.append(measure(query, env)[0])
+                if n == 10000 and i < max(1, runs // 2 + 1):
+                    parses.append(measure([PY, "-c", load], env)[0])
+            cold, cold_mem, warm = statistics.median(colds), max(mems), statistics.median(warms)
             per_size[n] = (cold, cold_mem)
             print(
-                f"      {n} trials ({trials.stat().st_size / 1e6:.1f} MB): cold {cold:.3f}s "
-                f"{cold_mem:.0f} MB, warm {warm:.3f}s {warm_mem:.0f} MB"
+                f"      {n} trials ({trials.stat().st_size / 1e6:.1f} MB): "
+                f"cold {cold:.3f}s {cold_mem:.0f} MB, warm {warm:.3f}s"
             )
             if n == 10000:
-                load = (
-                    f"import yaml; yaml.load(open({str(trials)!r}, encoding='utf-8').read(), "
-                    "Loader=yaml.CSafeLoader)"
-                )
-                c_parse, _ = median([PY, "-c", load], env, max(1, args.runs // 2))
+                c_parse = statistics.median(parses)
                 print(f"      10000 trials: PyYAML C loader parse alone {c_parse:.3f}s")
                 report("10k cold / C-loader parse", cold / c_parse, 0.25)
                 report("10k warm / C-loader parse", warm / c_parse, 0.10)
