@@ -169,8 +169,9 @@ def _lines(value: Any) -> tuple[dict[str, int], dict[str, int], int | None]:
 @cache
 def _dataclass_converter(cls: type) -> Converter:
     specs = field_specs(cls)
-    names = {s.name for s in specs}
-    plan = [(s.name, s.required, s.default, _converter(s.type, _freeze(s.meta))) for s in specs]
+    names = frozenset(s.name for s in specs)
+    # absent optional fields are left to the class's own defaults
+    plan = [(s.name, s.required, _converter(s.type, _freeze(s.meta))) for s in specs]
     has_checks = hasattr(cls, "checks")
 
     def build(b: Builder, value: Any, path: str, line: int | None) -> Any:
@@ -181,21 +182,19 @@ def _dataclass_converter(cls: type) -> Converter:
         if own_line is None:
             own_line = line
         before = len(b.problems)
-        for key in value:
-            if key not in names:
-                shown = shown_key(key)
-                hint = did_you_mean(shown, names)
-                allowed = "" if hint else "; allowed keys: " + ", ".join(sorted(names))
-                b.fail(key_lines.get(key), _join(path, shown), f"unknown key '{shown}'{hint}{allowed}")
+        if not names.issuperset(value):
+            for key in value:
+                if key not in names:
+                    shown = shown_key(key)
+                    hint = did_you_mean(shown, names)
+                    allowed = "" if hint else "; allowed keys: " + ", ".join(sorted(names))
+                    b.fail(key_lines.get(key), _join(path, shown), f"unknown key '{shown}'{hint}{allowed}")
         kwargs: dict[str, Any] = {}
-        for name, required, default, conv in plan:
-            if name not in value:
-                if required:
-                    b.fail(own_line, path or "(top level)", f"missing required key {name!r}")
-                else:
-                    kwargs[name] = default
-                continue
-            kwargs[name] = conv(b, value[name], f"{path}.{name}" if path else name, value_lines.get(name))
+        for name, required, conv in plan:
+            if name in value:
+                kwargs[name] = conv(b, value[name], f"{path}.{name}" if path else name, value_lines.get(name))
+            elif required:
+                b.fail(own_line, path or "(top level)", f"missing required key {name!r}")
         if len(b.problems) > before:
             return None
         obj = cls(**kwargs)
