@@ -13,9 +13,11 @@ composes the YAML node tree (with the C parser when available) and converts it i
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -445,11 +447,76 @@ def fast_parse(text: str) -> Any:
         return None
     if "\x00" in text or _risky(text):
         return None
+
+    def loads(piece: str) -> Any:
+        return yaml_rs.loads(piece, parse_datetime=False)
+
     try:
-        data = yaml_rs.loads(text, parse_datetime=False)
+        data = _parse_in_pieces(text, loads)
+    except (yaml_rs.YAMLDecodeError, ValueError, TypeError, RecursionError):
+        data = None  # a piece that does not parse on its own: parse the whole text
+    try:
+        if data is None:
+            data = loads(text)
     except (yaml_rs.YAMLDecodeError, ValueError, TypeError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
+
+
+#: A large file is parsed in pieces of about this many characters: one parse of 100k trials
+#: takes more than ten times as long as one of 10k (the parser's working set outgrows the
+#: processor's caches), pieces keep it linear.
+PIECE_CHARS = 1 << 20
+_ITEM_START = re.compile(r"\n  - ")  # an item of a sequence indented two spaces
+_COLUMN_0 = re.compile(r"\n[^\s#]")  # a line that starts at the left margin
+_COLUMN_1 = re.compile(r"\n \S")  # a line indented one space
+_EMPTY_KEY = re.compile(r"[A-Za-z0-9_][^:\n]*:[ ]*(?:#[^\n]*)?")  # "trials:" and nothing after it
+_CONTINUED = "mscref-continued-items"
+
+
+def _parse_in_pieces(text: str, loads: Callable[[str], Any]) -> dict[str, Any] | None:
+    """``loads(text)``, parsed a piece at a time, or None when the text cannot be cut safely.
+
+    Cuts fall only between the items of a sequence indented two spaces under a top-level key
+    that has nothing else on its line (``trials:``), so each piece after the first starts with
+    whole items. No cut is made in a text with lines indented one space (where two spaces could
+    mean nesting); a cut inside a multi-line quoted string leaves a piece that does not parse,
+    and the caller then parses the whole text.
+    """
+    if len(text) < 2 * PIECE_CHARS or _CONTINUED in text or _COLUMN_1.search(text):
+        return None
+    margins = [0, *(m.start() + 1 for m in _COLUMN_0.finditer(text))]
+    cuts: list[int] = []
+    at = PIECE_CHARS
+    while (m := _ITEM_START.search(text, at)) is not None:
+        cut = m.start() + 1
+        owner_line = margins[bisect.bisect_right(margins, cut) - 1]
+        line_end = text.find("\n", owner_line)
+        if (
+            _EMPTY_KEY.fullmatch(text, owner_line, line_end)
+            and _ITEM_START.search(text, line_end, cut - 1) is not None  # not the key's first item
+        ):
+            cuts.append(cut)
+            at = cut + PIECE_CHARS
+        else:
+            at = cut + 1
+    if not cuts:
+        return None
+    bounds = [0, *cuts, len(text)]
+    out: dict[str, Any] = {}
+    for i, (start, end) in enumerate(itertools.pairwise(bounds)):
+        data = loads(text[start:end] if i == 0 else f"{_CONTINUED}:\n{text[start:end]}")
+        if not isinstance(data, dict):
+            return None
+        if i:
+            items, owner = data.pop(_CONTINUED, None), next(reversed(out), None)
+            if not isinstance(items, list) or owner is None or not isinstance(out[owner], list):
+                return None
+            out[owner].extend(items)
+        if any(key in out for key in data):
+            return None  # a key twice: the whole text is parsed, and refused
+        out.update(data)
+    return out
 
 
 def read_file(path: Path, shown: str | None = None, fast: bool = False) -> Document:

@@ -233,3 +233,81 @@ def test_constructs_the_two_readers_read_differently_go_to_the_strict_reader(tex
     from mscref.yamlio import fast_parse
 
     assert fast_parse(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a plain scalar whose continuation lines start with "- " is one string
+        "key: a\n  - b\n  - c\n" * 3,
+        # a block scalar
+        "key: |\n  - b\n  - c\n" * 3,
+        # items indented one space: two spaces are nesting
+        "key:\n - a\n  - b\n - c\n  - d\n",
+        # a top-level sequence whose item holds a sequence
+        "key:\n- foo:\n  - x\n  - y\n- bar:\n  - z\n",
+        # a quoted string that runs over lines that look like items
+        'key:\n  - "a\n  - b\n  - c"\n  - d\n  - e\n',
+        # a key that comes twice, once in each piece
+        "a:\n  - 1\n  - 2\na:\n  - 3\n  - 4\n",
+    ],
+)
+def test_texts_that_cannot_be_cut_safely_are_parsed_whole(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _pieces_agree(text, monkeypatch, must_cut=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a:\n  - 1\n  - 2\nb: 3\nc:\n  - x\n  - y\n  - z\n",
+        "a:\n  - {x: 1, y: [1, 2]}\n  - x: 2\n    y:\n    - 3\n  - 3  # note\n# a comment\n  - 4\n",
+    ],
+)
+def test_sequences_under_top_level_keys_are_cut_between_items(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _pieces_agree(text, monkeypatch, must_cut=True)
+
+
+def _pieces_agree(text: str, monkeypatch: pytest.MonkeyPatch, must_cut: bool) -> None:
+    import yaml_rs
+
+    from mscref import yamlio
+
+    def loads(piece: str) -> object:
+        return yaml_rs.loads(piece, parse_datetime=False)
+
+    try:
+        whole = loads(text)
+    except yaml_rs.YAMLDecodeError:
+        whole = None
+    cut = False
+    for size in range(1, len(text) // 2 + 1):
+        monkeypatch.setattr(yamlio, "PIECE_CHARS", size)
+        try:
+            pieces = yamlio._parse_in_pieces(text, loads)
+        except yaml_rs.YAMLDecodeError:
+            continue  # fast_parse then parses the whole text
+        assert pieces is None or pieces == whole, (size, pieces, whole)
+        cut = cut or pieces is not None
+    assert cut == must_cut
+
+
+def test_a_large_data_file_is_parsed_in_pieces_to_the_same_data(tmp_path: Path) -> None:
+    import yaml_rs
+
+    from benchmarks.generate import generate
+    from mscref import yamlio
+
+    text = (generate(3000, tmp_path) / "trials.yaml").read_text(encoding="utf-8")
+    assert len(text) > 2 * yamlio.PIECE_CHARS
+    calls: list[int] = []
+
+    def loads(piece: str) -> object:
+        calls.append(len(piece))
+        return yaml_rs.loads(piece, parse_datetime=False)
+
+    pieces = yamlio._parse_in_pieces(text, loads)
+    assert pieces is not None and len(calls) >= 2
+    assert pieces == loads(text)
+    assert yamlio.fast_parse(text) == pieces
