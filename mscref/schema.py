@@ -305,7 +305,7 @@ def _str_converter(meta: dict[str, Any]) -> Converter:
             quote = " (quote it to make it text)" if isinstance(value, (int, float, bool)) else ""
             b.fail(line, path, f"expected a string, got {describe(value)}{quote}")
             return None
-        if _SURROGATE.search(value):
+        if not value.isascii() and _SURROGATE.search(value):
             b.fail(line, path, "the text holds an unpaired surrogate escape (like \\ud800), not a character")
             return None
         first = value[:1]
