@@ -24,13 +24,13 @@ import tempfile
 from pathlib import Path
 
 from mscref import __version__
+from mscref.dataset import Dataset
+from mscref.models import Trial
 
 try:  # CPython's built-in BLAKE2: ``hashlib`` would load OpenSSL first, a few ms of every start-up
     from _blake2 import blake2b
 except ImportError:  # pragma: no cover - an interpreter built without it
     from hashlib import blake2b
-from mscref.dataset import Dataset
-from mscref.models import Trial
 
 FORMAT = 4  # 2: records pickle by value (mscref.record); 3: trials in chunks; 4: a digest
 KEEP = 8
@@ -71,7 +71,7 @@ def cache_dir() -> Path | None:
 
 def cache_key(directory: Path, names: list[str]) -> str | None:
     """The key of a data directory's current content; None if a file cannot be read."""
-    digest = blake2b(digest_size=32)
+    digest = blake2b(digest_size=_DIGEST_SIZE)
     digest.update(f"{FORMAT}\0{__version__}\0{sys.version_info[:2]}\0".encode())
     try:  # a stray .yaml file is a problem the loader reports: it must change the key
         listing = sorted(e for e in os.listdir(directory) if e.endswith((".yaml", ".yml")))
