@@ -17,7 +17,7 @@ import bisect
 import itertools
 import re
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -273,7 +273,13 @@ def _too_deep(text: str) -> int | None:
 
 def _yaml_error_problem(path: str, source: str, exc: yaml.YAMLError) -> Problem:
     if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
-        at = source.count("\n", 0, exc.position) + 1
+        # libyaml counts the position in bytes of UTF-8, PyYAML's own reader in characters
+        c_reader = issubclass(_Loader, getattr(yaml, "CSafeLoader", ()))
+        at = (
+            source.encode("utf-8", "surrogatepass")[: exc.position].count(b"\n")
+            if c_reader
+            else source.count("\n", 0, exc.position)
+        ) + 1
         char = exc.character if isinstance(exc.character, str) else chr(exc.character)
         return Problem(path, at, "", f"YAML does not allow the character U+{ord(char):04X} ({exc.reason})")
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -350,7 +356,9 @@ def parse_text(path: str, text: str) -> Document:
 # Simple scans (a character class, a literal-led word, a digit pair) are much faster than one
 # alternation; each may raise false alarms (a digit before any "e"), which the token check
 # below settles.
-_SUSPECT_CHARS = re.compile(r"[!&*\t%<\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
+_SUSPECT_CHARS = re.compile(
+    r"[!&*\t%<\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]"
+)
 _SUSPECT_WORDS = re.compile(r"\.(?:inf|Inf|INF|nan|NaN|NAN)\b")
 # an escaped UTF-16 surrogate ("\ud83d"): the fast parser joins a pair, the strict reader refuses it
 _SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
@@ -364,7 +372,16 @@ _LONE_CR = re.compile(r"\r(?!\n)")
 # syntax error: a colon after a flow indicator or a space ([:x], {a: :x}, [ :x]) or before one
 # ([x:]), and a line whose last flow bracket is followed by anything but a closing bracket
 # at the end (each scan stops at the next opening bracket, so deep nesting stays linear).
-_ODD_COLON = re.compile(r":(?:(?<=[\[{, ]:)|[\]},])")
+_ODD_COLON = re.compile(r":(?:(?<=[\[{, ]:)|[\]},?])")
+# "?" (an explicit key) opening a flow entry or following a space
+_ODD_QUESTION = re.compile(r"\?(?<=[\[{, \n]\?)")
+_BLOCK_INDICATOR = re.compile(r"[|>]")
+_BLOCK_HEADER = re.compile(r"[|>][-+0-9]*[ \t]*(?:#[^\n]*)?(?:\n|\Z)")
+# a document marker (--- or ...) at the start of a line
+_DOCUMENT_MARKER = re.compile(r"(?:\A|\n)(?:---|\.\.\.)(?=[ \t\r\n]|\Z)")
+# a block scalar header ending the text (blank lines after it allowed): the fast parser reads
+# an empty block scalar at the very end as a line break, the strict reader as nothing
+_TRAILING_BLOCK_HEADER = re.compile(r"[|>][-+0-9]*[ \t]*(?:#[^\n]*)?\s*\Z")
 _OPEN_FLOW = re.compile(r"[\[{][^\[{\n]*+(?<![\]}])(?:\n|\Z)")
 _NUMBERISH = re.compile(
     r"[-+]?(?:\.(?:inf|Inf|INF|nan|NaN|NAN)|0[xXoObB][0-9a-fA-F_]+|[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+"
@@ -381,12 +398,16 @@ _ALWAYS_RISKY = frozenset(
         "\u2028",
         "\u2029",
         "\ufeff",
+        "\ufffe",
+        "\uffff",
         "\t",
     ]
 )
 _NODE_START = " \r\n[{,:"
 _TOKEN_REACH = 64  # how far a number-like token is followed (keeps the scan linear)
 _TOKEN_END = " \r\n]},#"
+_TOKEN_STARTS = _NODE_START + "\"'"  # what a plain token starts after
+_TOKEN_BODY = re.compile(r"[^ \r\n\]},#\"']*")  # what it runs on over, to _TOKEN_END or a quote
 
 
 def _risky(text: str) -> bool:
@@ -394,7 +415,13 @@ def _risky(text: str) -> bool:
     a false alarm only costs speed)."""
     if "\r" in text and _LONE_CR.search(text):
         return True
-    if any(rx.search(text) for rx in (_SURROGATE_ESCAPE, _ODD_COLON, _OPEN_FLOW)):
+    if not text.endswith("\n") and ("|" in text or ">" in text):
+        return True  # a block scalar on the last line: the fast parser adds a line break
+    if _TRAILING_BLOCK_HEADER.search(text, max(0, len(text) - 256)):
+        return True
+    if any(rx.search(text) for rx in (_SURROGATE_ESCAPE, _ODD_COLON, _OPEN_FLOW, _DOCUMENT_MARKER)):
+        return True
+    if _ODD_QUESTION.search(text) or _odd_block_scalar(text):
         return True
     scans = (
         _SUSPECT_CHARS.finditer(text),
@@ -402,8 +429,34 @@ def _risky(text: str) -> bool:
         _SUSPECT_NUMBERS.finditer(text),
         *(rx.finditer(text) for rx in _SUSPECT_UNDERSCORES),
     )
-    for m in itertools.chain(*scans):
+    return any(_risky_match(text, scan) for scan in scans)
+
+
+def _odd_block_scalar(text: str) -> bool:
+    """A "|" or ">" that starts a scalar inside a flow collection, or whose header line holds
+    more than indicators and a comment: the two readers disagree on both."""
+    for m in _BLOCK_INDICATOR.finditer(text):
+        at = m.start()
+        before = at - 1
+        while before >= 0 and text[before] == " ":
+            before -= 1
+        prev = text[before] if before >= 0 else "\n"
+        if prev in ":-" and before == at - 1:
+            continue  # "a:|b", "a-|b": inside a plain scalar
+        if prev not in "[{,:-\n":
+            continue  # "x | y": inside a plain scalar
+        line_start = text.rfind("\n", 0, at) + 1
+        if "[" in text[line_start:at] or "{" in text[line_start:at] or not _BLOCK_HEADER.match(text, at):
+            return True
+    return False
+
+
+def _risky_match(text: str, scan: Iterator[re.Match[str]]) -> bool:
+    covered = -1  # the end of the last token examined: a match inside it adds nothing
+    for m in scan:
         tok, start = m.group(0), m.start()
+        if start < covered:
+            continue
         before = text[start - 1] if start else "\n"
         if tok in _ALWAYS_RISKY or (len(tok) > 1 and tok.isdigit()) or "\ud800" <= tok <= "\udfff":
             return True
@@ -420,14 +473,12 @@ def _risky(text: str) -> bool:
                 return True
             continue
         # a number-like token: risky only as a whole plain scalar
-        begin, floor = start, max(0, start - _TOKEN_REACH)
-        while begin > floor and text[begin - 1] not in _NODE_START and text[begin - 1] not in "\"'":
-            begin -= 1
-        end, ceiling = m.end(), min(len(text), m.end() + _TOKEN_REACH)
-        while end < ceiling and text[end] not in _TOKEN_END and text[end] not in "\"'":
-            end += 1
+        floor, ceiling = max(0, start - _TOKEN_REACH), min(len(text), m.end() + _TOKEN_REACH)
+        begin = max(text.rfind(c, floor, start) for c in _TOKEN_STARTS) + 1 or floor
+        end = _TOKEN_BODY.match(text, m.end(), ceiling).end()  # type: ignore[union-attr]
         if begin == floor > 0 or end == ceiling < len(text):
             return True  # a token this long is no number we know: let the strict reader decide
+        covered = end
         token = text[begin:end]
         if _NUMBERISH.fullmatch(token):
             return True
@@ -492,9 +543,14 @@ def _parse_in_pieces(text: str, loads: Callable[[str], Any]) -> dict[str, Any] |
         cut = m.start() + 1
         owner_line = margins[bisect.bisect_right(margins, cut) - 1]
         line_end = text.find("\n", owner_line)
+        previous_line = text[text.rfind("\n", 0, cut - 1) + 1 : cut - 1]
         if (
             _EMPTY_KEY.fullmatch(text, owner_line, line_end)
             and _ITEM_START.search(text, line_end, cut - 1) is not None  # not the key's first item
+            # nor after a blank line or a block scalar header: the fast parser ends a block
+            # scalar differently at the end of its input
+            and previous_line.strip()
+            and not _TRAILING_BLOCK_HEADER.search(text, max(0, cut - 256), cut)
         ):
             cuts.append(cut)
             at = cut + PIECE_CHARS

@@ -156,7 +156,7 @@ def _same(a: object, b: object) -> bool:
     return a == b or (a != a and b != b)  # NaN
 
 
-_token = st.text(alphabet="0123456789_.eExXoObB+-aifnNItrusl~ :#'\"[]{},", min_size=1, max_size=8)
+_token = st.text(alphabet="0123456789_.eExXoObB+-aifnNItrusl~ :#'\"[]{},?|>", min_size=1, max_size=8)
 
 
 def _has_non_text_key(value: object) -> bool:
@@ -170,8 +170,8 @@ def _has_non_text_key(value: object) -> bool:
 @settings(max_examples=3000, deadline=None)
 @given(
     st.lists(_token, min_size=1, max_size=3),
-    st.sampled_from(["\n", "\r\n"]),
-    st.sampled_from(["plain", "flow-list", "flow-map"]),
+    st.sampled_from(["\n", "\r\n", ""]),
+    st.sampled_from(["plain", "flow-list", "flow-map", "block-scalar"]),
 )
 def test_the_fast_parser_is_used_only_where_it_reads_as_the_strict_reader(
     tokens: list[str], eol: str, shape: str
@@ -180,6 +180,8 @@ def test_the_fast_parser_is_used_only_where_it_reads_as_the_strict_reader(
 
     if shape == "plain":
         text = "".join(f"k{i}: {t}{eol}" for i, t in enumerate(tokens))
+    elif shape == "block-scalar":
+        text = "".join(f"k{i}: |\n  {t}\n" for i, t in enumerate(tokens[:-1])) + f"z: {tokens[-1]}{eol}"
     elif shape == "flow-list":
         text = f"k: [{', '.join(tokens)}]{eol}"
     else:
@@ -211,6 +213,19 @@ def test_leading_zeros_do_not_count_towards_the_digit_limit() -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "notes: |\n  text",
+        "k: |\n",
+        "k: [?x]\n",
+        "k: {?x: 1}\n",
+        "k: [ ?x]\n",
+        "k: [|x]\n",
+        "k: [>x]\n",
+        "k: {a: |2..}\n",
+        "k: [?]\n",
+        "k: x\ufffe\n",
+        "...\nk: 1\n",
+        "k: [a:?]\n",
+        "k: {a:  | x}\n",
         "k: 1e3\r\n",
         "k: 0x1F\r\n",
         "k: .inf\r\n",
@@ -311,3 +326,18 @@ def test_a_large_data_file_is_parsed_in_pieces_to_the_same_data(tmp_path: Path) 
     assert pieces is not None and len(calls) >= 2
     assert pieces == loads(text)
     assert yamlio.fast_parse(text) == pieces
+
+
+def test_a_cut_never_falls_after_an_empty_block_scalar(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mscref import yamlio
+
+    text = "trials:\n  - id: a\n  - id: b\n    notes: |\n  - id: c\n    notes: |+\n      x\n\n  - id: d\n"
+    for size in range(1, len(text) // 2 + 1):
+        monkeypatch.setattr(yamlio, "PIECE_CHARS", size)
+        assert yamlio.fast_parse(text) == parse_text("x.yaml", text).root
+
+
+def test_a_forbidden_character_after_multibyte_text_has_its_line() -> None:
+    text = ("a: " + "é" * 38 + "\n") * 3 + "c: x\x07\n"
+    (problem,) = parse_text("x.yaml", text).problems
+    assert problem.line == 4
