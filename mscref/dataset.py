@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -37,15 +37,22 @@ def fold(text: str) -> str:
     return _FOLD.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
+def name_fields(record: Source | Indication | Product) -> Iterator[tuple[str, str]]:
+    """Every name a record answers to, with the field that holds it: id, name, abbreviation,
+    Chinese name, aliases."""
+    yield "id", record.id
+    yield "name", record.name
+    if isinstance(record, Source) and record.abbreviation:
+        yield "abbreviation", record.abbreviation
+    if record.name_zh:
+        yield "name_zh", record.name_zh
+    for i, alias in enumerate(record.aliases):
+        yield f"aliases[{i}]", alias
+
+
 def names_of(record: Source | Indication | Product) -> list[str]:
     """Every name a record answers to: id, abbreviation, names, aliases."""
-    out = [record.id, record.name]
-    if isinstance(record, Source) and record.abbreviation:
-        out.append(record.abbreviation)
-    if record.name_zh:
-        out.append(record.name_zh)
-    out.extend(record.aliases)
-    return out
+    return [name for _field, name in name_fields(record)]
 
 
 @record

@@ -15,18 +15,15 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mscref.dataset import Dataset, fold
+from mscref.dataset import Dataset, fold, name_fields
 from mscref.errors import DataError, Problem, did_you_mean
 from mscref.models import (
     ClaimsFile,
-    Indication,
     IndicationsFile,
-    Product,
     ProductType,
     Reference,
     ReferenceKind,
     ReferencesFile,
-    Source,
     SourceClass,
     SourcesFile,
     StatementsFile,
@@ -350,18 +347,6 @@ def _check_refs(refs: list[PendingRef], located: dict[str, list[_Located]]) -> l
     return problems
 
 
-def _name_fields(rec: Source | Indication | Product) -> Iterator[tuple[str, str]]:
-    """Every name a record answers to (as :func:`names_of`), with the field that holds it."""
-    yield "id", rec.id
-    yield "name", rec.name
-    if isinstance(rec, Source) and rec.abbreviation:
-        yield "abbreviation", rec.abbreviation
-    if rec.name_zh:
-        yield "name_zh", rec.name_zh
-    for i, alias in enumerate(rec.aliases):
-        yield f"aliases[{i}]", alias
-
-
 def _check_semantics(ds: Dataset, located: dict[str, list[_Located]]) -> list[Problem]:
     """Checks that need more than one record: aliases, parents, traits, source classes."""
     from mscref.schema import line_at
@@ -386,7 +371,7 @@ def _check_semantics(ds: Dataset, located: dict[str, list[_Located]]) -> list[Pr
     ):
         owner: dict[str, str] = {}
         for rec in records:
-            for field, name in _name_fields(rec):
+            for field, name in name_fields(rec):
                 key = fold(name)
                 if key in owner and owner[key] != rec.id:
                     at(
