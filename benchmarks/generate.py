@@ -17,7 +17,7 @@ import random
 import shutil
 from pathlib import Path
 
-from mscref.loader import bundled_data_dir
+from mscref.data.loader import bundled_data_dir
 
 SOURCES = ["uc", "ad", "bm", "am", "ucb", None]
 ORIGINS = ["allogeneic", "autologous", None]

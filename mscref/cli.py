@@ -18,13 +18,21 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from mscref import __version__
-from mscref.dataset import Dataset
-from mscref.errors import DataError, ImportFailed, MscrefError, UsageError
-from mscref.i18n import Lang
-from mscref.loader import ENV_VAR, load_dataset, shown_path
-from mscref.methods import CIMethod, Measure, Tau2Method
-from mscref.models import TIMEPOINT_PATTERN, ApprovalStatus, Verdict
-from mscref.output import (
+from mscref.data.dataset import Dataset
+from mscref.data.errors import DataError, ImportFailed, MscrefError, UsageError
+from mscref.data.loader import ENV_VAR, load_dataset, shown_path
+from mscref.data.models import TIMEPOINT_PATTERN, ApprovalStatus, Verdict
+from mscref.data.query import (
+    DesignFilter,
+    TrialFilter,
+    no_empty_filters,
+    parse_phase,
+    parse_product_type,
+    select,
+)
+from mscref.evidence.methods import CIMethod, Measure, Tau2Method
+from mscref.render.i18n import Lang
+from mscref.render.output import (
     Block,
     Bullets,
     Document,
@@ -40,8 +48,7 @@ from mscref.output import (
     table_markdown,
     to_json,
 )
-from mscref.query import DesignFilter, TrialFilter, no_empty_filters, parse_phase, parse_product_type, select
-from mscref.views import (
+from mscref.render.views import (
     claim_rows,
     claims_table,
     compare_json,
@@ -199,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def _write_table(console: Console, table: Table) -> None:
     """Draw a table with the fast grid renderer, then its notes."""
-    from mscref.termtable import render
+    from mscref.render.termtable import render
 
     text = render(list(table.columns), [list(r) for r in table.rows], console.width, table.title)
     console.file.write(text)
@@ -381,7 +388,7 @@ def show(
     ds = _load(data_dir)
     rec = ds.record(record_id)
     if fmt is Format.JSON:
-        from mscref.models import Source
+        from mscref.data.models import Source
 
         if isinstance(rec, Source):
             sys.stdout.write(to_json(compare_json(ds, [rec])[0]))
@@ -407,7 +414,7 @@ def summary(
 
     Example: mscref summary --format markdown
     """
-    from mscref.summary import build_summary, summary_json, summary_long, summary_tables
+    from mscref.render.summary import build_summary, summary_json, summary_long, summary_tables
 
     ds = _load(data_dir)
     result = build_summary(ds, lang)
@@ -517,8 +524,8 @@ def report(
 
     Example: mscref report --indication gvhd -o gvhd.md
     """
-    from mscref.files import write_atomic
-    from mscref.report import build_report
+    from mscref.data.files import write_atomic
+    from mscref.render.report import build_report
 
     if plots_dir is not None and fmt is not ReportFormat.MARKDOWN:
         raise UsageError("--plots-dir goes with --format markdown (the HTML report holds its charts)")
@@ -546,7 +553,7 @@ def _save_figures(doc: Document, plots_dir: Path, output: Path | None, force: bo
     """Write each chart as SVG into ``plots_dir`` and point the markdown at it."""
     import os
 
-    from mscref.files import write_atomic
+    from mscref.data.files import write_atomic
 
     blocks: list[Block] = []
     base = output.parent if output is not None else Path(".")
@@ -600,8 +607,8 @@ def evidence(
 
     Example: mscref evidence --indication gvhd --endpoint overall-response
     """
-    from mscref.evidence_view import evidence_tables
-    from mscref.stats import EvidenceFilter, analyse, evidence_json
+    from mscref.evidence.stats import EvidenceFilter, analyse, evidence_json
+    from mscref.render.evidence import evidence_tables
 
     ds = _load(data_dir)
     for tp in timepoint or ():
@@ -610,8 +617,8 @@ def evidence(
     flt = EvidenceFilter(indication, source, tuple(endpoint or ()), tuple(timepoint or ()), no_derived)
     result = analyse(ds, flt, ci, measure, tau2)
     if plot is not None:
-        from mscref.files import write_atomic
-        from mscref.plots import figure_bytes, forest_figure, plot_format
+        from mscref.data.files import write_atomic
+        from mscref.render.plots import figure_bytes, forest_figure, plot_format
 
         kind = plot_format(plot)
         size = write_atomic(plot, figure_bytes(forest_figure(ds, result), kind), force=force)
@@ -657,12 +664,12 @@ def import_ctgov(
     """
     import difflib
 
-    from mscref.ctgov import map_studies, read_studies
-    from mscref.errors import DataError
-    from mscref.files import write_atomic
-    from mscref.loader import check_trials_text
-    from mscref.merge import blame_import, merge_trials
-    from mscref.yamlio import decode
+    from mscref.data.errors import DataError
+    from mscref.data.files import write_atomic
+    from mscref.data.loader import check_trials_text
+    from mscref.data.yamlio import decode
+    from mscref.registry.ctgov import map_studies, read_studies
+    from mscref.registry.merge import blame_import, merge_trials
 
     if output.is_dir():
         raise UsageError(f"{output} is a directory; -o takes the YAML file to write")
@@ -743,8 +750,8 @@ def schema(
 
     Example: mscref schema trials -o schemas/
     """
-    from mscref.files import write_atomic
-    from mscref.jsonschema import file_schema, schema_names
+    from mscref.data.files import write_atomic
+    from mscref.data.jsonschema import file_schema, schema_names
 
     known = schema_names()
     chosen = names or known

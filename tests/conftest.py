@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mscref.dataset import Dataset
-from mscref.loader import bundled_data_dir, load_dataset
+from mscref.data.dataset import Dataset
+from mscref.data.loader import bundled_data_dir, load_dataset
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINIMAL = FIXTURES / "minimal"

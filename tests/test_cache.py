@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mscref import cache
-from mscref.loader import FILES, load_dataset
+from mscref.data import cache
+from mscref.data.loader import FILES, load_dataset
 from tests.conftest import MINIMAL
 
 
@@ -56,7 +56,7 @@ def test_an_edit_is_always_seen(cache_dir: Path, data: Path) -> None:
 
 
 def test_a_broken_edit_is_reported_not_served_from_the_cache(cache_dir: Path, data: Path) -> None:
-    from mscref.errors import DataError
+    from mscref.data.errors import DataError
 
     load_dataset(data)
     trials = data / "trials.yaml"
@@ -172,7 +172,7 @@ def test_an_interrupted_cache_write_leaves_no_entry(
 
 
 def test_a_stray_yaml_file_is_seen_despite_the_cache(cache_dir: Path, data: Path) -> None:
-    from mscref.errors import DataError
+    from mscref.data.errors import DataError
 
     load_dataset(data)
     (data / "trial.yaml").write_text("trials: []\n", encoding="utf-8")

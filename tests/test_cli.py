@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from mscref.cli import app
-from mscref.loader import load_dataset
-from mscref.views import compare_json
+from mscref.data.loader import load_dataset
+from mscref.render.views import compare_json
 from tests.conftest import MINIMAL, Edit
 
 runner = CliRunner()

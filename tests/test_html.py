@@ -13,12 +13,12 @@ import pytest
 from typer.testing import CliRunner
 
 from mscref.cli import app
-from mscref.dataset import Dataset
-from mscref.i18n import Lang
-from mscref.loader import load_dataset
-from mscref.output import document_html
-from mscref.query import TrialFilter, select
-from mscref.report import build_report
+from mscref.data.dataset import Dataset
+from mscref.data.loader import load_dataset
+from mscref.data.query import TrialFilter, select
+from mscref.render.i18n import Lang
+from mscref.render.output import document_html
+from mscref.render.report import build_report
 
 runner = CliRunner()
 

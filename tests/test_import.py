@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from mscref.cli import app
-from mscref.ctgov import classify_origin, classify_tissue, parse_timepoint
-from mscref.loader import bundled_data_dir, load_dataset
+from mscref.data.loader import bundled_data_dir, load_dataset
+from mscref.registry.ctgov import classify_origin, classify_tissue, parse_timepoint
 
 runner = CliRunner()
 SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "samples" / "ctgov"

@@ -10,9 +10,9 @@ from jsonschema import Draft7Validator
 from typer.testing import CliRunner
 
 from mscref.cli import app
-from mscref.jsonschema import file_schema, schema_names
-from mscref.loader import bundled_data_dir
-from mscref.yamlio import parse_text
+from mscref.data.jsonschema import file_schema, schema_names
+from mscref.data.loader import bundled_data_dir
+from mscref.data.yamlio import parse_text
 
 runner = CliRunner()
 DATA = bundled_data_dir()

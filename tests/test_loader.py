@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mscref.errors import DataError
-from mscref.loader import load_dataset
-from mscref.models import ProductType, Verdict
+from mscref.data.errors import DataError
+from mscref.data.loader import load_dataset
+from mscref.data.models import ProductType, Verdict
 from tests.conftest import MINIMAL, Edit
 
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from mscref.output import Table, md_escape, table_csv, table_markdown
+from mscref.render.output import Table, md_escape, table_csv, table_markdown
 
 _md = MarkdownIt("commonmark").enable("table")
 

@@ -11,13 +11,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mscref.dataset import Dataset
-from mscref.i18n import Lang
-from mscref.loader import load_dataset
-from mscref.output import document_html, document_markdown, table_markdown
-from mscref.query import TrialFilter, select
-from mscref.report import build_report
-from mscref.views import trials_table
+from mscref.data.dataset import Dataset
+from mscref.data.loader import load_dataset
+from mscref.data.query import TrialFilter, select
+from mscref.render.i18n import Lang
+from mscref.render.output import document_html, document_markdown, table_markdown
+from mscref.render.report import build_report
+from mscref.render.views import trials_table
 from tests.conftest import MINIMAL
 from tests.gfm import parser as gfm
 from tests.gfm import table_widths
@@ -253,7 +253,7 @@ def _mutate(text: str, how: str, index: int, value: str) -> str:
     ),
 )
 def test_mutated_files_give_our_error_or_a_valid_data_set(name: str, mutations: list[Any]) -> None:
-    from mscref.errors import DataError
+    from mscref.data.errors import DataError
 
     text = (MINIMAL / name).read_text(encoding="utf-8")
     for how, index, value in mutations:
@@ -271,7 +271,7 @@ def test_mutated_files_give_our_error_or_a_valid_data_set(name: str, mutations: 
 def test_terminal_width_of_any_text_is_richs(text: str) -> None:
     from rich.cells import cell_len as rich_cell_len
 
-    from mscref.termtable import cell_len
+    from mscref.render.termtable import cell_len
 
     assert cell_len(text) == rich_cell_len(text)
 
@@ -279,7 +279,7 @@ def test_terminal_width_of_any_text_is_richs(text: str) -> None:
 @given(st.text(min_size=1, max_size=60), st.integers(min_value=2, max_value=12))
 @settings(max_examples=300, deadline=None)
 def test_wrapped_text_fits_its_width_and_keeps_every_character(text: str, width: int) -> None:
-    from mscref.termtable import cell_len, wrap
+    from mscref.render.termtable import cell_len, wrap
 
     lines = wrap(text, width)
     assert all(cell_len(line) <= width for line in lines)

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from mscref.cli import app
-from mscref.dataset import Dataset
-from mscref.models import ApprovalStatus, ProductType, Trial, Verdict
+from mscref.data.dataset import Dataset
+from mscref.data.models import ApprovalStatus, ProductType, Trial, Verdict
 
 runner = CliRunner()
 
@@ -143,7 +143,7 @@ def test_every_seed_verdict_is_present(bundled: Dataset) -> None:
 
 
 def test_show_every_record_in_every_language() -> None:
-    from mscref.loader import load_dataset
+    from mscref.data.loader import load_dataset
 
     ds = load_dataset()
     for rid in [*(t.id for t in ds.trials), *(p.id for p in ds.products), *(s.id for s in ds.sources)]:

@@ -9,7 +9,7 @@ from dataclasses import field
 
 import pytest
 
-from mscref.record import record
+from mscref.data.record import record
 
 
 @record(kw_only=True)

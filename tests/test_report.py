@@ -13,13 +13,13 @@ import pytest
 from typer.testing import CliRunner
 
 from mscref.cli import app
-from mscref.dataset import Dataset
-from mscref.errors import MscrefError
-from mscref.files import write_atomic
-from mscref.i18n import Lang
-from mscref.output import document_markdown
-from mscref.query import TrialFilter, select
-from mscref.report import build_report
+from mscref.data.dataset import Dataset
+from mscref.data.errors import MscrefError
+from mscref.data.files import write_atomic
+from mscref.data.query import TrialFilter, select
+from mscref.render.i18n import Lang
+from mscref.render.output import document_markdown
+from mscref.render.report import build_report
 from tests.gfm import parser as gfm
 from tests.gfm import table_widths
 
@@ -185,7 +185,7 @@ def test_summary_csv_is_long_format() -> None:
 
 
 def test_hostile_text_in_the_data_cannot_break_the_report(edit: Callable[[str, str, str], Path]) -> None:
-    from mscref.loader import load_dataset
+    from mscref.data.loader import load_dataset
 
     edit(
         "trials.yaml",

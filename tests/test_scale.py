@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from benchmarks.generate import generate
-from mscref import cache
 from mscref.cli import app
-from mscref.loader import FILES, load_dataset
+from mscref.data import cache
+from mscref.data.loader import FILES, load_dataset
 
 N = 10_000
 

@@ -13,9 +13,9 @@ from scipy import stats as sps
 from typer.testing import CliRunner
 
 from mscref.cli import app
-from mscref.dataset import Dataset
-from mscref.methods import CIMethod, Tau2Method
-from mscref.stats import (
+from mscref.data.dataset import Dataset
+from mscref.evidence.methods import CIMethod, Tau2Method
+from mscref.evidence.stats import (
     ArmCount,
     EvidenceFilter,
     PoolingError,

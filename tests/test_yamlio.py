@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mscref.yamlio import YMap, YSeq, parse_text, read_file
+from mscref.data.yamlio import YMap, YSeq, parse_text, read_file
 
 
 def test_scalars_follow_the_core_schema() -> None:
@@ -105,7 +105,7 @@ def test_bom_is_reported(tmp_path: Path) -> None:
 
 
 def test_a_long_number_like_token_is_left_to_the_strict_reader() -> None:
-    from mscref.yamlio import _risky
+    from mscref.data.yamlio import _risky
 
     assert _risky("title: " + "1e5" * 10000 + "\n")  # follows the token only so far, then gives up
     assert not _risky("title: plain words and 12 numbers\n")
@@ -121,7 +121,7 @@ def test_an_overlong_number_is_refused_wherever_it_stands_and_quoted_it_is_text(
 
 
 def test_an_escaped_surrogate_pair_is_refused_by_both_readers_alike() -> None:
-    from mscref.yamlio import fast_parse
+    from mscref.data.yamlio import fast_parse
 
     for text in ['a: "\\ud83d\\ude00"\n', 'a: "x \\uDC00"\n', 'a: "\\U0000d83d"\n']:
         assert fast_parse(text) is None  # left to the strict reader, which says why
@@ -176,7 +176,7 @@ def _has_non_text_key(value: object) -> bool:
 def test_the_fast_parser_is_used_only_where_it_reads_as_the_strict_reader(
     tokens: list[str], eol: str, shape: str
 ) -> None:
-    from mscref.yamlio import fast_parse
+    from mscref.data.yamlio import fast_parse
 
     if shape == "plain":
         text = "".join(f"k{i}: {t}{eol}" for i, t in enumerate(tokens))
@@ -245,7 +245,7 @@ def test_leading_zeros_do_not_count_towards_the_digit_limit() -> None:
     ],
 )
 def test_constructs_the_two_readers_read_differently_go_to_the_strict_reader(text: str) -> None:
-    from mscref.yamlio import fast_parse
+    from mscref.data.yamlio import fast_parse
 
     assert fast_parse(text) is None
 
@@ -287,7 +287,7 @@ def test_sequences_under_top_level_keys_are_cut_between_items(
 def _pieces_agree(text: str, monkeypatch: pytest.MonkeyPatch, must_cut: bool) -> None:
     import yaml_rs
 
-    from mscref import yamlio
+    from mscref.data import yamlio
 
     def loads(piece: str) -> object:
         return yaml_rs.loads(piece, parse_datetime=False)
@@ -312,7 +312,7 @@ def test_a_large_data_file_is_parsed_in_pieces_to_the_same_data(tmp_path: Path) 
     import yaml_rs
 
     from benchmarks.generate import generate
-    from mscref import yamlio
+    from mscref.data import yamlio
 
     text = (generate(3000, tmp_path) / "trials.yaml").read_text(encoding="utf-8")
     assert len(text) > 2 * yamlio.PIECE_CHARS
@@ -329,7 +329,7 @@ def test_a_large_data_file_is_parsed_in_pieces_to_the_same_data(tmp_path: Path) 
 
 
 def test_a_cut_never_falls_after_an_empty_block_scalar(monkeypatch: pytest.MonkeyPatch) -> None:
-    from mscref import yamlio
+    from mscref.data import yamlio
 
     text = "trials:\n  - id: a\n  - id: b\n    notes: |\n  - id: c\n    notes: |+\n      x\n\n  - id: d\n"
     for size in range(1, len(text) // 2 + 1):

@@ -15,9 +15,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mscref.dataset import Dataset, fold, name_fields
-from mscref.errors import DataError, Problem, did_you_mean
-from mscref.models import (
+from mscref.data.dataset import Dataset, fold, name_fields
+from mscref.data.errors import DataError, Problem, did_you_mean
+from mscref.data.models import (
     ClaimsFile,
     IndicationsFile,
     ProductType,
@@ -31,10 +31,10 @@ from mscref.models import (
     Trial,
     TrialsFile,
 )
-from mscref.record import record
+from mscref.data.record import record
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mscref.schema import PendingRef
+    from mscref.data.schema import PendingRef
 
 # The YAML reader and the schema builder are imported when a file is read, not before: a data
 # set served from the cache needs neither.
@@ -54,9 +54,9 @@ ENV_VAR = "MSCREF_DATA_DIR"
 
 def bundled_data_dir() -> Path:
     """The data shipped with mscref: inside the installed package, or the checkout's ``data/``."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "_data"
-    return packaged if packaged.is_dir() else here.parent / "data"
+    package = Path(__file__).resolve().parent.parent  # mscref/
+    packaged = package / "_data"
+    return packaged if packaged.is_dir() else package.parent / "data"
 
 
 def shown_path(path: Path) -> str:
@@ -88,7 +88,7 @@ def load_dataset(directory: Path | str | None = None, overrides: dict[str, str] 
     wrong, everything is read again by the strict reader, so every problem is reported with
     its exact line.
     """
-    from mscref import cache
+    from mscref.data import cache
 
     directory = Path(directory) if directory is not None else bundled_data_dir()
     key = None if overrides or not directory.is_dir() else cache.cache_key(directory, list(FILES))
@@ -120,8 +120,8 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _load(directory: Path | str | None, overrides: dict[str, str], fast: bool) -> Dataset:
-    from mscref.schema import Builder
-    from mscref.yamlio import Document, fast_parse, parse_text, read_file
+    from mscref.data.schema import Builder
+    from mscref.data.yamlio import Document, fast_parse, parse_text, read_file
 
     directory = Path(directory) if directory is not None else bundled_data_dir()
     shown_dir = shown_path(directory)
@@ -235,8 +235,8 @@ def _cite_registry_records(
 
 def check_trials_text(shown: str, text: str, context: Dataset) -> list[Problem]:
     """Problems of a stand-alone trials file, its references checked against ``context``."""
-    from mscref.schema import Builder
-    from mscref.yamlio import parse_text
+    from mscref.data.schema import Builder
+    from mscref.data.yamlio import parse_text
 
     doc = parse_text(shown, text)
     if doc.root is None:
@@ -349,8 +349,8 @@ def _check_refs(refs: list[PendingRef], located: dict[str, list[_Located]]) -> l
 
 def _check_semantics(ds: Dataset, located: dict[str, list[_Located]]) -> list[Problem]:
     """Checks that need more than one record: aliases, parents, traits, source classes."""
-    from mscref.schema import line_at
-    from mscref.yamlio import YMap
+    from mscref.data.schema import line_at
+    from mscref.data.yamlio import YMap
 
     where = {(c, loc.record["id"]): loc for c, items in located.items() for loc in items}
     problems: list[Problem] = []

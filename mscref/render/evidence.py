@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 
-from mscref.dataset import Dataset
-from mscref.i18n import Lang, name_in
-from mscref.methods import CI_NAMES
-from mscref.output import Table
-from mscref.stats import Evidence, PooledEstimate
+from mscref.data.dataset import Dataset
+from mscref.evidence.methods import CI_NAMES
+from mscref.evidence.stats import Evidence, PooledEstimate
+from mscref.render.i18n import Lang, name_in
+from mscref.render.output import Table
 
 WIDTH = 25
 

@@ -21,9 +21,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from mscref.dataset import Dataset, fold, names_of
-from mscref.errors import ImportFailed, ImportProblem, MscrefError
-from mscref.models import (
+from mscref.data.dataset import Dataset, fold, names_of
+from mscref.data.errors import ImportFailed, ImportProblem, MscrefError
+from mscref.data.models import (
     TIMEPOINT_PATTERN,
     Allocation,
     EnrollmentType,

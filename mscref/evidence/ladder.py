@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from mscref.dataset import Dataset
-from mscref.models import ApprovalStatus, Control, Phase, Product, StudyType, Trial
-from mscref.record import record
+from mscref.data.dataset import Dataset
+from mscref.data.models import ApprovalStatus, Control, Phase, Product, StudyType, Trial
+from mscref.data.record import record
 
 
 class EvidenceLevel(IntEnum):

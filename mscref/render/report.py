@@ -8,12 +8,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from mscref import __version__
-from mscref.dataset import Dataset
-from mscref.i18n import Lang, enum_label, label, name_in, text_in
-from mscref.models import Control, Product, StatementCategory, Trial, Verdict
-from mscref.output import Block, Bullets, Document, Fields, Figure, Heading, Paragraph, Table
-from mscref.query import Selection, TrialFilter
-from mscref.views import (
+from mscref.data.dataset import Dataset
+from mscref.data.models import Control, Product, StatementCategory, Trial, Verdict
+from mscref.data.query import Selection, TrialFilter
+from mscref.render.i18n import Lang, enum_label, label, name_in, text_in
+from mscref.render.output import Block, Bullets, Document, Fields, Figure, Heading, Paragraph, Table
+from mscref.render.views import (
     approval_text,
     arm_result_text,
     claim_rows,
@@ -179,7 +179,7 @@ def build_report(
         blocks.append(Paragraph(f"{table.notes[0]} {cites.cite(trait_refs)}"))
         blocks.append(Table(table.columns, table.rows))
         if figures:
-            from mscref.plots import figure_bytes, source_chart
+            from mscref.render.plots import figure_bytes, source_chart
 
             svg = figure_bytes(source_chart(ds, sources), "svg").decode("utf-8")
             caption = "各特性在五级等级上的位置" if zh else "Ordinal traits ranked on the five-step scale"
@@ -327,8 +327,8 @@ def build_report(
 
 def _evidence_blocks(ds: Dataset, flt: TrialFilter, lang: Lang, figures: bool) -> list[Block]:
     """Pooled estimates and MSC-vs-control comparisons for the selection, with forest plots."""
-    from mscref.evidence_view import comparisons_table, pooled_table
-    from mscref.stats import EvidenceFilter, analyse
+    from mscref.evidence.stats import EvidenceFilter, analyse
+    from mscref.render.evidence import comparisons_table, pooled_table
 
     ev = analyse(ds, EvidenceFilter(indication=flt.indication, source=flt.source))
     if not ev.pooled and not ev.comparisons:
@@ -347,7 +347,7 @@ def _evidence_blocks(ds: Dataset, flt: TrialFilter, lang: Lang, figures: bool) -
     for i, p in enumerate(ev.pooled, start=1):
         blocks.append(pooled_table(ds, p, lang))
         if figures:
-            from mscref.plots import figure_bytes, pools_figure
+            from mscref.render.plots import figure_bytes, pools_figure
 
             svg = figure_bytes(pools_figure(ds, [p]), "svg").decode("utf-8")
             blocks.append(Figure(f"Forest plot: {p.endpoint_label}, {p.kind}", svg, name=f"forest-{i}.svg"))

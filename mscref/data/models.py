@@ -3,7 +3,7 @@
 The YAML keys are spelled exactly as the field names, so an error path such as
 ``trials[3].outcomes[0].arms[1].events`` is what a curator sees in the file.
 
-Field metadata drives validation (see :mod:`mscref.schema`):
+Field metadata drives validation (see :mod:`mscref.data.schema`):
 
 - ``ref``: the value (or each value of a tuple) must name an existing record of that collection;
 - ``pattern``: a regular expression the string must match in full;
@@ -20,7 +20,7 @@ from dataclasses import field
 from enum import StrEnum
 from typing import Any
 
-from mscref.record import record
+from mscref.data.record import record
 
 ID_PATTERN = r"[a-z0-9][a-z0-9-]*"
 #: No count of patients, events or centres is larger than this (a guard against typos).

@@ -24,15 +24,15 @@ import tempfile
 from pathlib import Path
 
 from mscref import __version__
-from mscref.dataset import Dataset
-from mscref.models import Trial
+from mscref.data.dataset import Dataset
+from mscref.data.models import Trial
 
 try:  # CPython's built-in BLAKE2: ``hashlib`` would load OpenSSL first, a few ms of every start-up
     from _blake2 import blake2b
 except ImportError:  # pragma: no cover - an interpreter built without it
     from hashlib import blake2b
 
-FORMAT = 4  # 2: records pickle by value (mscref.record); 3: trials in chunks; 4: a digest
+FORMAT = 4  # 2: records pickle by value (mscref.data.record); 3: trials in chunks; 4: a digest
 KEEP = 8
 #: Trials per pickle in an entry. One pickle of 100k trials memoises a million objects and
 #: slows down more than linearly (the memo no longer fits in the processor's caches); chunks

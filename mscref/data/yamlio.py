@@ -23,8 +23,8 @@ from typing import Any
 
 import yaml
 
-from mscref.errors import Problem
-from mscref.record import record
+from mscref.data.errors import Problem
+from mscref.data.record import record
 
 #: Files larger than this are refused before parsing (the 100,000-trial benchmark set is ~75 MB).
 MAX_FILE_BYTES = 80 * 1024 * 1024

@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from mscref.errors import MscrefError
+from mscref.data.errors import MscrefError
 
 
 def write_atomic(path: Path, content: str | bytes, *, force: bool = False) -> int:

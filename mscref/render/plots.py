@@ -6,10 +6,10 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from mscref.dataset import Dataset
-from mscref.errors import UsageError
-from mscref.models import Source, TraitKind
-from mscref.stats import Evidence, PooledEstimate
+from mscref.data.dataset import Dataset
+from mscref.data.errors import UsageError
+from mscref.data.models import Source, TraitKind
+from mscref.evidence.stats import Evidence, PooledEstimate
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure

@@ -1,6 +1,6 @@
 """JSON Schema (draft-07) for each data file, generated from the models the loader validates with.
 
-One source of truth: the dataclasses in :mod:`mscref.models` and their field metadata. Editors
+One source of truth: the dataclasses in :mod:`mscref.data.models` and their field metadata. Editors
 with the YAML language server use these schemas to complete and check the files as they are
 typed; ``mscref validate`` still does the checks a schema cannot (references between files,
 counts against totals, dates that do not exist).
@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
-from mscref.loader import FILES
-from mscref.schema import field_specs, unwrap_optional
+from mscref.data.loader import FILES
+from mscref.data.schema import field_specs, unwrap_optional
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 _DATE = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"

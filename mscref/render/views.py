@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from mscref.dataset import Dataset
-from mscref.i18n import Lang, enum_label, label, name_in, text_in
-from mscref.models import (
+from mscref.data.dataset import Dataset
+from mscref.data.models import (
     Approval,
     ArmResult,
     Control,
@@ -19,8 +18,9 @@ from mscref.models import (
     TraitKind,
     Trial,
 )
-from mscref.output import Bullets, Document, Fields, Heading, Paragraph, Table
-from mscref.query import Record, Selection
+from mscref.data.query import Record, Selection
+from mscref.render.i18n import Lang, enum_label, label, name_in, text_in
+from mscref.render.output import Bullets, Document, Fields, Heading, Paragraph, Table
 
 _ENDPOINT_SHORT: dict[str, tuple[str, str]] = {
     "overall-response": ("ORR", "总缓解率"),
@@ -719,7 +719,7 @@ def _source_document(ds: Dataset, src: Source, lang: Lang) -> Document:
 
 def indication_rows(ds: Dataset) -> list[dict[str, Any]]:
     """One record per indication: names, organ system, trials, sources tried, strongest evidence."""
-    from mscref.evidence_level import strongest_evidence
+    from mscref.evidence.ladder import strongest_evidence
 
     out = []
     for ind in ds.indications:
@@ -751,7 +751,7 @@ def indication_rows(ds: Dataset) -> list[dict[str, Any]]:
 
 
 def indications_table(ds: Dataset, rows: list[dict[str, Any]], lang: Lang) -> Table:
-    from mscref.evidence_level import LEVEL_LABELS, EvidenceLevel
+    from mscref.evidence.ladder import LEVEL_LABELS, EvidenceLevel
 
     zh = lang is Lang.ZH
     columns = (

@@ -1,6 +1,6 @@
 """Build frozen dataclasses from parsed YAML, collecting every problem with its file and line.
 
-The dataclasses in :mod:`mscref.models` are the one definition of the data: their type hints
+The dataclasses in :mod:`mscref.data.models` are the one definition of the data: their type hints
 say what each field holds and their metadata adds ids to check, patterns, bounds and dates.
 The builder below walks those definitions generically, so adding a field to a model is all it
 takes to validate it.
@@ -18,10 +18,10 @@ from enum import Enum
 from functools import cache
 from typing import Any
 
-from mscref.errors import Problem, did_you_mean
-from mscref.models import date_problem
-from mscref.record import record
-from mscref.yamlio import YMap, YSeq
+from mscref.data.errors import Problem, did_you_mean
+from mscref.data.models import date_problem
+from mscref.data.record import record
+from mscref.data.yamlio import YMap, YSeq
 
 _MISSING = dataclasses.MISSING
 

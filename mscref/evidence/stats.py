@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import field
 from typing import Any
 
-from mscref.dataset import Dataset
-from mscref.errors import MscrefError
-from mscref.methods import CI_NAMES, STATSMODELS_CI, TAU2_NAMES, CIMethod, Measure, Tau2Method
-from mscref.models import Control, Outcome, StudyType, Trial, timepoint_days
-from mscref.query import no_empty_filters
-from mscref.record import record
+from mscref.data.dataset import Dataset
+from mscref.data.errors import MscrefError
+from mscref.data.models import Control, Outcome, StudyType, Trial, timepoint_days
+from mscref.data.query import no_empty_filters
+from mscref.data.record import record
+from mscref.evidence.methods import CI_NAMES, STATSMODELS_CI, TAU2_NAMES, CIMethod, Measure, Tau2Method
 
 CONTINUITY = 0.5
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from mscref.record import record
+from mscref.data.record import record
 
 
 @record

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from mscref.ctgov import Mapped, new_trial_id
-from mscref.errors import ImportProblem, MscrefError, Problem
+from mscref.data.errors import ImportProblem, MscrefError, Problem
+from mscref.registry.ctgov import Mapped, new_trial_id
 
 
 @dataclass

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from mscref.dataset import Dataset, fold, names_of
-from mscref.errors import UsageError
-from mscref.models import Control, Phase, Product, ProductType, StudyType, Trial
-from mscref.record import record
+from mscref.data.dataset import Dataset, fold, names_of
+from mscref.data.errors import UsageError
+from mscref.data.models import Control, Phase, Product, ProductType, StudyType, Trial
+from mscref.data.record import record
 
 Record = Trial | Product
 

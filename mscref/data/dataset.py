@@ -8,8 +8,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
-from mscref.errors import NotFoundError, did_you_mean
-from mscref.models import (
+from mscref.data.errors import NotFoundError, did_you_mean
+from mscref.data.models import (
     Approval,
     Claim,
     Indication,
@@ -24,7 +24,7 @@ from mscref.models import (
     Trial,
     Verdict,
 )
-from mscref.record import record
+from mscref.data.record import record
 
 _T = TypeVar("_T", Source, Indication, Reference, Product, Trait, Level)
 _Named = TypeVar("_Named", Source, Indication)

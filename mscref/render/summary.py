@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mscref.dataset import Dataset
-from mscref.i18n import Lang, enum_label, label
-from mscref.models import Verdict
-from mscref.output import Table
-from mscref.record import record
-from mscref.views import design_category, indication_label, source_label
+from mscref.data.dataset import Dataset
+from mscref.data.models import Verdict
+from mscref.data.record import record
+from mscref.render.i18n import Lang, enum_label, label
+from mscref.render.output import Table
+from mscref.render.views import design_category, indication_label, source_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

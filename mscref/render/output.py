@@ -12,7 +12,7 @@ from dataclasses import field
 from enum import StrEnum
 from typing import Any
 
-from mscref.record import record
+from mscref.data.record import record
 
 
 class Format(StrEnum):

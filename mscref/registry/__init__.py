@@ -1,0 +1,4 @@
+"""The registry layer: ClinicalTrials.gov records mapped to trials, and the lossless merge.
+
+It builds on the data layer only.
+"""
