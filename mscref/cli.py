@@ -48,19 +48,12 @@ from mscref.render.output import (
     table_markdown,
     to_json,
 )
-from mscref.render.views import (
-    claim_rows,
-    claims_table,
-    compare_json,
-    compare_table,
-    indication_rows,
-    indications_table,
-    product_rows,
-    products_table,
-    record_json,
-    show_document,
-    trials_table,
-)
+from mscref.render.views.claims import claim_rows, claims_table
+from mscref.render.views.compare import compare_json, compare_table
+from mscref.render.views.indications import indication_rows, indications_table
+from mscref.render.views.products import product_rows, products_table
+from mscref.render.views.show import record_json, show_document
+from mscref.render.views.trials import trials_table
 
 _APP_SETTINGS: dict[str, Any] = {
     "name": "mscref",
@@ -414,7 +407,7 @@ def summary(
 
     Example: mscref summary --format markdown
     """
-    from mscref.render.summary import build_summary, summary_json, summary_long, summary_tables
+    from mscref.render.views.summary import build_summary, summary_json, summary_long, summary_tables
 
     ds = _load(data_dir)
     result = build_summary(ds, lang)
@@ -608,7 +601,7 @@ def evidence(
     Example: mscref evidence --indication gvhd --endpoint overall-response
     """
     from mscref.evidence.stats import EvidenceFilter, analyse, evidence_json
-    from mscref.render.evidence import evidence_tables
+    from mscref.render.views.evidence import evidence_tables
 
     ds = _load(data_dir)
     for tp in timepoint or ():

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from mscref.cli import app
 from mscref.data.loader import load_dataset
-from mscref.render.views import compare_json
+from mscref.render.views.compare import compare_json
 from tests.conftest import MINIMAL, Edit
 
 runner = CliRunner()

@@ -13,18 +13,16 @@ from mscref.data.models import Control, Product, StatementCategory, Trial, Verdi
 from mscref.data.query import Selection, TrialFilter
 from mscref.render.i18n import Lang, enum_label, label, name_in, text_in
 from mscref.render.output import Block, Bullets, Document, Fields, Figure, Heading, Paragraph, Table
-from mscref.render.views import (
+from mscref.render.views.claims import claim_rows, claims_table
+from mscref.render.views.compare import compare_table
+from mscref.render.views.products import product_rows, products_table
+from mscref.render.views.text import (
     approval_text,
     arm_result_text,
-    claim_rows,
-    claims_table,
-    compare_table,
     design_text,
     indication_label,
     n_text,
     product_label,
-    product_rows,
-    products_table,
     reference_text,
     source_label,
     timepoint_text,
@@ -328,7 +326,7 @@ def build_report(
 def _evidence_blocks(ds: Dataset, flt: TrialFilter, lang: Lang, figures: bool) -> list[Block]:
     """Pooled estimates and MSC-vs-control comparisons for the selection, with forest plots."""
     from mscref.evidence.stats import EvidenceFilter, analyse
-    from mscref.render.evidence import comparisons_table, pooled_table
+    from mscref.render.views.evidence import comparisons_table, pooled_table
 
     ev = analyse(ds, EvidenceFilter(indication=flt.indication, source=flt.source))
     if not ev.pooled and not ev.comparisons:

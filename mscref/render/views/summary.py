@@ -9,7 +9,7 @@ from mscref.data.models import Verdict
 from mscref.data.record import record
 from mscref.render.i18n import Lang, enum_label, label
 from mscref.render.output import Table
-from mscref.render.views import design_category, indication_label, source_label
+from mscref.render.views.text import design_category, indication_label, source_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -17,7 +17,7 @@ from mscref.data.query import TrialFilter, select
 from mscref.render.i18n import Lang
 from mscref.render.output import document_html, document_markdown, table_markdown
 from mscref.render.report import build_report
-from mscref.render.views import trials_table
+from mscref.render.views.trials import trials_table
 from tests.conftest import MINIMAL
 from tests.gfm import parser as gfm
 from tests.gfm import table_widths

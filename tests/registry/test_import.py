@@ -15,10 +15,12 @@ from typer.testing import CliRunner
 from mscref.cli import app
 from mscref.data.loader import bundled_data_dir, load_dataset
 from mscref.registry.ctgov import classify_origin, classify_tissue, parse_timepoint
+from tests.conftest import FIXTURES
 
 runner = CliRunner()
-SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "samples" / "ctgov"
-SYNTHETIC = Path(__file__).parent / "fixtures" / "ctgov" / "synthetic_bm_msc_gvhd.json"
+# Real ClinicalTrials.gov API v2 records, copied into the repository so a clone alone runs these tests.
+SAMPLES = FIXTURES / "ctgov" / "real"
+SYNTHETIC = FIXTURES / "ctgov" / "synthetic_bm_msc_gvhd.json"
 
 
 def samples() -> list[Path]:

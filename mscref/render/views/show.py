@@ -1,0 +1,401 @@
+"""``mscref show``: one trial, product or source as a document, and its JSON record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from mscref.data.dataset import Dataset
+from mscref.data.models import (
+    Approval,
+    Outcome,
+    Product,
+    Source,
+    Trial,
+)
+from mscref.data.query import Record
+from mscref.render.i18n import Lang, enum_label, label, name_in, text_in
+from mscref.render.output import Bullets, Document, Fields, Heading, Paragraph, Table
+from mscref.render.views.compare import compare_table
+from mscref.render.views.text import (
+    arm_result_text,
+    design_text,
+    indication_label,
+    n_text,
+    product_label,
+    reference_text,
+    source_label,
+    timepoint_text,
+    verdict_text,
+)
+
+
+def _approval_json(a: Approval) -> dict[str, Any]:
+    return {
+        "agency": a.agency,
+        "region": a.region,
+        "date": a.date,
+        "status": a.status.value,
+        "status_date": a.status_date,
+        "trade_name": a.trade_name,
+        "verified": a.verified,
+        "note": a.note,
+        "refs": list(a.refs),
+    }
+
+
+def _outcome_json(o: Outcome) -> dict[str, Any]:
+    return {
+        "endpoint": o.endpoint,
+        "endpoint_label": o.endpoint_label,
+        "timepoint": o.timepoint,
+        "primary": o.primary,
+        "analysis": o.analysis,
+        "arms": [
+            {
+                "arm": a.arm,
+                "events": a.events,
+                "total": a.total,
+                "value": a.value,
+                "unit": a.unit,
+                "derived": a.derived,
+                "note": a.note,
+            }
+            for a in o.arms
+        ],
+        "p_value": o.p_value,
+        "met": o.met,
+        "result": o.result,
+        "refs": list(o.refs),
+    }
+
+
+def record_json(ds: Dataset, rec: Record) -> dict[str, Any]:
+    """One trial or product as the documented JSON record."""
+    product = rec if isinstance(rec, Product) else ds.product_of(rec)
+    verdict = ds.verdict_of(rec)
+    base: dict[str, Any] = {
+        "id": rec.id,
+        "kind": "product" if isinstance(rec, Product) else "trial",
+        "product": product_label(ds, rec, Lang.EN),
+        "product_zh": product.name_zh if product else None,
+        "product_id": product.id if product else None,
+        "indication": rec.indication,
+        "approvals": [_approval_json(a) for a in ds.approvals_of(rec)],
+        "verdict": verdict.value if verdict else None,
+        "claims": [c.id for c in ds.claims_about(rec.id)],
+        "refs": list(rec.refs),
+    }
+    if isinstance(rec, Product):
+        base.update(
+            {
+                "title": rec.name,
+                "registry_ids": [],
+                "product_type": rec.product_type.value,
+                "source": rec.source,
+                "origin": rec.origin.value if rec.origin else None,
+                "phase": None,
+                "design": None,
+                "n": None,
+                "outcomes": [],
+                "notes": rec.notes,
+            }
+        )
+        return base
+    d = rec.design
+    base.update(
+        {
+            "title": rec.title,
+            "registry_ids": list(rec.registry_ids),
+            "product_type": ds.product_type_of(rec).value,
+            "source": ds.source_of(rec),
+            "origin": (rec.origin or (product.origin if product else None)),
+            "population": rec.population,
+            "study_type": rec.study_type.value,
+            "phase": rec.phase.value if rec.phase else None,
+            "phase_label": rec.phase_label,
+            "design": {
+                "randomized": d.randomized,
+                "blinding": d.blinding.value if d.blinding else None,
+                "control": d.control.value if d.control else None,
+                "control_text": d.control_text,
+                "allocation": d.allocation,
+                "centres": d.centres,
+                "multicentre": d.multicentre,
+            },
+            "countries": list(rec.countries),
+            "n": rec.n,
+            "n_label": rec.n_label,
+            "registry_n": rec.registry_n,
+            "arms": [
+                {
+                    "id": a.id,
+                    "label": a.label,
+                    "n": a.n,
+                    "n_derived": a.n_derived,
+                    "intervention": a.intervention,
+                    "dose": a.dose,
+                    "route": a.route,
+                    "schedule": a.schedule,
+                }
+                for a in rec.arms
+            ],
+            "outcomes": [_outcome_json(o) for o in rec.outcomes],
+            "status": rec.status,
+            "notes": rec.notes,
+        }
+    )
+    if base["origin"] is not None:
+        base["origin"] = str(base["origin"])
+    return base
+
+
+# ------------------------------------------------------------------------------------------
+# show
+
+
+def show_document(ds: Dataset, rec: Trial | Product | Source, lang: Lang) -> Document:
+    if isinstance(rec, Source):
+        return _source_document(ds, rec, lang)
+    product = rec if isinstance(rec, Product) else ds.product_of(rec)
+    blocks: list[Any] = []
+    refs: list[str] = list(rec.refs)
+    if not ds.is_msc(rec):
+        blocks.append(Paragraph("⚠ " + label("non_msc_banner", lang)))
+    if isinstance(rec, Trial):
+        title = f"{rec.id}: {rec.title}"
+        blocks.append(
+            Fields(
+                (
+                    (label("kind", lang), label("trial_record", lang)),
+                    (label("registry_ids", lang), ", ".join(rec.registry_ids) or None),
+                    (label("product", lang), product_label(ds, rec, lang)),
+                    (label("product_type", lang), enum_label(ds.product_type_of(rec), lang)),
+                    (label("source", lang), source_label(ds, ds.source_of(rec), lang)),
+                    (
+                        label("origin", lang),
+                        enum_label(rec.origin or (product.origin if product else None), lang),
+                    ),
+                    (label("indication", lang), indication_label(ds, rec.indication, lang)),
+                    (label("population", lang), rec.population),
+                    (label("study_type", lang), enum_label(rec.study_type, lang)),
+                    (label("phase", lang), _phase_text(rec)),
+                    (label("design", lang), _design_full(rec, lang)),
+                    (label("countries", lang), ", ".join(rec.countries) or None),
+                    (label("period", lang), rec.period),
+                    (label("n", lang), n_text(rec)),
+                    (label("status", lang), rec.status),
+                    (label("notes", lang), rec.notes),
+                    (label("verdict", lang), verdict_text(ds, rec, lang)),
+                )
+            )
+        )
+        if rec.arms:
+            blocks.append(Heading(label("arms", lang)))
+            blocks.append(
+                _compact(
+                    Table(
+                        tuple(label(k, lang) for k in ("arm", "n", "product", "dose", "route", "schedule")),
+                        tuple(
+                            (
+                                a.label,
+                                (str(a.n) + ("*" if a.n_derived else "")) if a.n else "?",
+                                a.intervention or "",
+                                a.dose or "",
+                                a.route or "",
+                                a.schedule or "",
+                            )
+                            for a in rec.arms
+                        ),
+                    )
+                )
+            )
+        if rec.outcomes:
+            blocks.append(Heading(label("outcomes", lang)))
+            arm_names = {a.id: a.label for a in rec.arms}
+            rows = []
+            for o in rec.outcomes:
+                refs += o.refs
+                rows.append(
+                    (
+                        o.endpoint_label
+                        + (" (primary)" if o.primary and lang is Lang.EN else "")
+                        + ("(主要终点)" if o.primary and lang is Lang.ZH else ""),
+                        timepoint_text(o.timepoint, lang),
+                        "; ".join(f"{arm_names.get(a.arm, a.arm)}: {arm_result_text(a)}" for a in o.arms)
+                        or (o.result or ""),
+                        o.p_value or "",
+                        " ".join(x for x in (o.analysis or "", o.result if o.arms and o.result else "") if x),
+                    )
+                )
+            blocks.append(
+                _compact(
+                    Table(
+                        tuple(
+                            label(k, lang) for k in ("endpoint", "timepoint", "result", "p_value", "notes")
+                        ),
+                        tuple(rows),
+                        notes=(label("derived_note", lang),)
+                        if any(a.derived for o in rec.outcomes for a in o.arms)
+                        else (),
+                    )
+                )
+            )
+    else:
+        title = f"{rec.id}: {name_in(rec, lang)}"
+        blocks.append(
+            Fields(
+                (
+                    (label("kind", lang), label("product_record", lang)),
+                    (label("name", lang), rec.name),
+                    ("名称" if lang is Lang.EN else "中文名", rec.name_zh),
+                    (label("aliases", lang), ", ".join(rec.aliases) or None),
+                    (label("sponsor", lang), text_in(rec.sponsor, rec.sponsor_zh, lang)),
+                    (label("product_type", lang), enum_label(rec.product_type, lang)),
+                    (label("source", lang), source_label(ds, rec.source, lang)),
+                    (label("origin", lang), enum_label(rec.origin, lang)),
+                    (label("indication", lang), name_in(ds.indication(rec.indication), lang)),
+                    (label("notes", lang), rec.notes),
+                    (label("verdict", lang), verdict_text(ds, rec, lang)),
+                )
+            )
+        )
+        trials = ds.trials_of(rec)
+        if trials:
+            blocks.append(Heading(label("trials", lang)))
+            blocks.append(Bullets(tuple(f"{t.id}: {t.title}" for t in trials)))
+        if rec.milestones:
+            blocks.append(Heading(label("milestones", lang)))
+            blocks.append(
+                Bullets(
+                    tuple(
+                        f"{m.date or '?'}: {text_in(m.event, m.event_zh, lang)}"
+                        + ("" if m.verified else f" ({label('verified_false', lang)})")
+                        for m in rec.milestones
+                    )
+                )
+            )
+            refs += [r for m in rec.milestones for r in m.refs]
+    approvals = ds.approvals_of(rec)
+    if approvals:
+        blocks.append(Heading(label("approvals", lang)))
+        blocks.append(
+            _compact(
+                Table(
+                    tuple(label(k, lang) for k in ("agency", "region", "date", "status", "product", "notes")),
+                    tuple(
+                        (
+                            a.agency,
+                            a.region,
+                            a.date or "?",
+                            enum_label(a.status, lang)
+                            + (f" {a.status_date}" if a.status_date else "")
+                            + ("" if a.verified else f" ({label('verified_false', lang)})"),
+                            a.trade_name or "",
+                            a.note or "",
+                        )
+                        for a in approvals
+                    ),
+                )
+            )
+        )
+        refs += [r for a in approvals for r in a.refs]
+    claims = ds.claims_about(rec.id)
+    if claims:
+        blocks.append(Heading(label("claims", lang)))
+        for c in claims:
+            blocks.append(
+                Fields(
+                    (
+                        (label("claims", lang), text_in(c.topic, c.topic_zh, lang)),
+                        (label("verdict", lang), enum_label(c.verdict, lang)),
+                        (label("seed_text", lang), c.seed_text),
+                        (label("correction", lang), text_in(c.correction, c.correction_zh, lang)),
+                    )
+                )
+            )
+            refs += c.refs
+    blocks += _reference_blocks(ds, refs, lang)
+    return Document(title, tuple(blocks))
+
+
+def _compact(table: Table) -> Table:
+    """The table without the columns that are empty in every row (the first column stays)."""
+    keep = [i for i in range(len(table.columns)) if i == 0 or any(row[i] for row in table.rows)]
+    return Table(
+        tuple(table.columns[i] for i in keep),
+        tuple(tuple(row[i] for i in keep) for row in table.rows),
+        table.title,
+        table.notes,
+    )
+
+
+def _phase_text(trial: Trial) -> str | None:
+    if trial.phase is None:
+        return trial.phase_label
+    if trial.phase_label:
+        return f"{trial.phase.value} ({trial.phase_label})"
+    return trial.phase.value
+
+
+def _design_full(trial: Trial, lang: Lang) -> str:
+    d = trial.design
+    text = design_text(trial, lang)
+    extra = [
+        x
+        for x in (
+            d.control_text,
+            f"{d.allocation}" if d.allocation else None,
+            (f"{d.centres} centres" if d.centres > 1 else "single centre") if d.centres else None,
+            "multicentre" if d.multicentre and not d.centres else None,
+        )
+        if x
+    ]
+    return text + (f" ({'; '.join(extra)})" if extra else "")
+
+
+def _reference_blocks(ds: Dataset, ref_ids: Iterable[str], lang: Lang) -> list[Any]:
+    refs = ds.refs_in_order(ref_ids)
+    if not refs:
+        return []
+    return [
+        Heading(label("references", lang)),
+        Bullets(tuple(f"[{r.id}] {reference_text(r)}" for r in refs), numbered=True),
+    ]
+
+
+def _source_document(ds: Dataset, src: Source, lang: Lang) -> Document:
+    title = f"{src.id}: {name_in(src, lang)}"
+    blocks: list[Any] = [
+        Fields(
+            (
+                (label("kind", lang), enum_label(src.category, lang)),
+                (label("name", lang), src.name),
+                ("名称" if lang is Lang.EN else "中文名", src.name_zh),
+                ("Abbreviation" if lang is Lang.EN else "缩写", src.abbreviation),
+                (label("aliases", lang), ", ".join(src.aliases) or None),
+                (label("parent", lang), source_label(ds, src.parent, lang) if src.parent else None),
+            )
+        )
+    ]
+    description = text_in(src.description, src.description_zh, lang)
+    if description:
+        blocks += [Heading(label("description", lang)), Paragraph(description)]
+        if lang is Lang.EN and src.description_zh:
+            blocks.append(Paragraph(src.description_zh))
+    refs: list[str] = list(src.refs)
+    if src.traits:
+        blocks.append(Heading(label("traits", lang)))
+        table = compare_table(ds, [src], lang)
+        blocks.append(
+            Table(
+                table.columns, tuple(r for r in table.rows if r[1] != label("none", lang)), notes=table.notes
+            )
+        )
+        refs += [r for v in src.traits.values() for r in v.refs]
+    trials = [t for t in ds.trials if ds.source_of(t) in ds.source_family(src.id)]
+    if trials:
+        blocks.append(Heading(label("trials", lang)))
+        blocks.append(Bullets(tuple(f"{t.id}: {t.title}" for t in trials)))
+    blocks += _reference_blocks(ds, refs, lang)
+    return Document(title, tuple(blocks))
