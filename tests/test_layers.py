@@ -19,7 +19,7 @@ LAYERS: dict[str, int] = {
     "evidence": 1,
     "registry": 1,
     "render": 2,
-    "cli": 3,  # cli.py and __main__.py
+    "cli": 3,  # cli/ and __main__.py
 }
 # Only the command line knows about a terminal. Rich draws text and may serve the render layer;
 # nothing below rendering draws anything.

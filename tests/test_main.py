@@ -7,6 +7,7 @@ import typer
 from typer.testing import CliRunner
 
 import mscref.cli as cli
+import mscref.cli.commands.compare as compare_command
 from mscref.cli import app, app_for, main
 from tests.conftest import MINIMAL
 
@@ -65,7 +66,7 @@ def test_a_bug_is_one_line_and_exit_3_unless_debugging(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "compare_table", broken)
+    monkeypatch.setattr(compare_command, "compare_table", broken)
     monkeypatch.setenv("MSCREF_DEBUG", "")  # restored after the test, though --debug sets it
     with pytest.raises(SystemExit) as exit_info:
         main(["compare", "uc", *DATA])

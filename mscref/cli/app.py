@@ -1,0 +1,122 @@
+"""The Typer application: its settings, the error edge, the entry point, and building only the
+command asked for."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from mscref import __version__
+from mscref.data.errors import DataError, ImportFailed, MscrefError
+
+_APP_SETTINGS: dict[str, Any] = {
+    "name": "mscref",
+    "help": "Compare MSC source tissues, trials and approved products, every figure with its citation.",
+    "no_args_is_help": True,
+    "add_completion": False,
+    "pretty_exceptions_enable": False,
+}
+app = typer.Typer(**_APP_SETTINGS)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handles_errors(func: F) -> F:
+    """End a user's mistake in one clear message on stderr and a non-zero exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (DataError, ImportFailed) as exc:
+            for problem in exc.problems:
+                typer.echo(str(problem), err=True)
+            typer.echo(f"error: {exc.args[0]}", err=True)
+            raise typer.Exit(code=exc.exit_code) from None
+        except MscrefError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(code=exc.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mscref {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def callback(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show the full traceback if mscref itself fails (also MSCREF_DEBUG=1)."),
+    ] = False,
+) -> None:
+    """mscref: the facts on mesenchymal stem/stromal cell therapies, with citations."""
+    if debug:
+        os.environ["MSCREF_DEBUG"] = "1"
+
+
+#: Exit code of an internal error (a bug in mscref, not a mistake of the user's).
+BUG_EXIT = 3
+ISSUES = "the mscref issue tracker"
+
+
+#: Options of the whole program that may come before the command's name.
+_GLOBAL_FLAGS = frozenset({"--debug"})
+
+
+def app_for(argv: list[str]) -> typer.Typer:
+    """The app with only the command that ``argv`` names.
+
+    Typer turns every command's signature into options before it runs any of them, which
+    costs more than answering a question on the bundled data; building just the named
+    command keeps start-up short. Anything else (help, --version, a mistyped name, no name)
+    gets the whole app, so its messages list every command.
+    """
+    for arg in argv:
+        if arg in _GLOBAL_FLAGS:
+            continue
+        if arg.startswith("-"):
+            return app
+        commands = [c for c in app.registered_commands if _command_name(c) == arg]
+        groups = [g for g in app.registered_groups if g.name == arg]
+        if not commands and not groups:
+            return app
+        sub = typer.Typer(**_APP_SETTINGS)
+        sub.registered_callback = app.registered_callback
+        sub.registered_commands = commands
+        sub.registered_groups = groups
+        return sub
+    return app
+
+
+def _command_name(info: Any) -> str:
+    return info.name or typer.main.get_command_name(info.callback.__name__)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The console entry point: the CLI, with one line instead of a traceback for a bug."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app_for(args)(args=args, prog_name="mscref")
+    except Exception as exc:  # the one broad catch: a user's mistake never gets here (see handles_errors)
+        if os.environ.get("MSCREF_DEBUG"):
+            raise
+        sys.stdout.flush()
+        typer.echo(
+            f"internal error: {type(exc).__name__}: {exc}. This is a bug in mscref {__version__}; "
+            f"please report it to {ISSUES} with the command you ran (add --debug for the traceback).",
+            err=True,
+        )
+        raise SystemExit(BUG_EXIT) from None

@@ -1,0 +1,16 @@
+"""One module per command; importing this package registers them all, in the order ``--help`` lists them."""
+
+from mscref.cli.commands import (  # noqa: F401
+    claims,
+    compare,
+    evidence,
+    import_ctgov,
+    indications,
+    products,
+    report,
+    schema,
+    show,
+    summary,
+    trials,
+    validate,
+)

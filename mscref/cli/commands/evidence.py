@@ -1,0 +1,98 @@
+"""``mscref evidence``."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mscref.cli.app import app, handles_errors
+from mscref.cli.common import (
+    DataDirOption,
+    FormatOption,
+    IndicationOption,
+    LangOption,
+    SourceOption,
+    load,
+    print_tables,
+)
+from mscref.data.errors import UsageError
+from mscref.data.models import TIMEPOINT_PATTERN
+from mscref.evidence.methods import CIMethod, Measure, Tau2Method
+from mscref.render.i18n import Lang
+from mscref.render.output import (
+    Format,
+    table_csv,
+    to_json,
+)
+
+
+@app.command()
+@handles_errors
+def evidence(
+    indication: IndicationOption = None,
+    source: SourceOption = None,
+    endpoint: Annotated[
+        list[str] | None,
+        typer.Option(help="Endpoint id (overall-response, complete-response …; repeatable)."),
+    ] = None,
+    timepoint: Annotated[
+        list[str] | None, typer.Option(help="Timepoint such as 'day 28' (repeatable; week 4 = day 28).")
+    ] = None,
+    ci: Annotated[CIMethod, typer.Option("--ci", help="Interval for single proportions.")] = CIMethod.EXACT,
+    measure: Annotated[
+        Measure, typer.Option(help="Pool two-arm comparisons as odds ratio, risk ratio or risk difference.")
+    ] = Measure.OR,
+    tau2: Annotated[
+        Tau2Method,
+        typer.Option(
+            "--tau2", help="Between-study variance: Paule-Mandel or DerSimonian-Laird (truncated at 0)."
+        ),
+    ] = Tau2Method.PM,
+    no_derived: Annotated[
+        bool, typer.Option("--no-derived", help="Leave out counts derived from percentages.")
+    ] = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="Write a forest plot to FILE.svg or FILE.png.", show_default=False),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the plot file if it exists.")] = False,
+    fmt: FormatOption = Format.TABLE,
+    lang: LangOption = Lang.EN,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Rates with 95% confidence intervals, MSC-vs-control effect sizes, and random-effects pooling
+    of like outcomes (same endpoint, same timepoint) with τ², I² and Cochran's Q.
+
+    Example: mscref evidence --indication gvhd --endpoint overall-response
+    """
+    from mscref.evidence.stats import EvidenceFilter, analyse, evidence_json
+    from mscref.render.views.evidence import evidence_tables
+
+    ds = load(data_dir)
+    for tp in timepoint or ():
+        if not re.fullmatch(TIMEPOINT_PATTERN, tp):
+            raise UsageError(f"bad timepoint {tp!r}: write it as 'day 28', 'week 4', 'month 12' or 'year 2'")
+    flt = EvidenceFilter(indication, source, tuple(endpoint or ()), tuple(timepoint or ()), no_derived)
+    result = analyse(ds, flt, ci, measure, tau2)
+    if plot is not None:
+        from mscref.data.files import write_atomic
+        from mscref.render.plots import figure_bytes, forest_figure, plot_format
+
+        kind = plot_format(plot)
+        size = write_atomic(plot, figure_bytes(forest_figure(ds, result), kind), force=force)
+        typer.echo(f"wrote {plot} ({size:,} bytes, {len(result.pooled)} forest panels)", err=True)
+    if not result.proportions:
+        typer.echo("no count outcomes match", err=True)
+    if fmt is Format.JSON:
+        sys.stdout.write(to_json(evidence_json(ds, result)))
+        return
+    tables = evidence_tables(ds, result, lang)
+    if fmt is Format.CSV:
+        if tables:
+            sys.stdout.write(table_csv(tables[0]))
+        return
+    print_tables(tables, fmt)

@@ -1,0 +1,105 @@
+"""``mscref import ctgov``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mscref.cli.app import app, handles_errors
+from mscref.cli.common import DataDirOption, load
+from mscref.data.errors import DataError, ImportFailed, UsageError
+from mscref.data.loader import load_dataset, shown_path
+
+import_app = typer.Typer(
+    help="Import trial records from registries.\n\nExample: mscref import ctgov studies.json -o mine.yaml",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("ctgov")
+@handles_errors
+def import_ctgov(
+    files: Annotated[
+        list[Path], typer.Argument(help="ClinicalTrials.gov API v2 JSON: studies, lists, search pages.")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The trials YAML file to create or merge into.")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+    ] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Turn ClinicalTrials.gov records into mscref trials, merging into OUT without losing anything:
+    a trial already there (same NCT id) gets only its registry block updated.
+
+    Example: mscref import ctgov studies.json -o data/trials.yaml --dry-run
+    """
+    import difflib
+
+    from mscref.data.files import write_atomic
+    from mscref.data.loader import check_trials_text
+    from mscref.data.yamlio import decode
+    from mscref.registry.ctgov import map_studies, read_studies
+    from mscref.registry.merge import blame_import, merge_trials
+
+    if output.is_dir():
+        raise UsageError(f"{output} is a directory; -o takes the YAML file to write")
+    studies = read_studies(list(files))
+    if not studies:
+        raise UsageError("the input holds no study records; nothing to import")
+    in_data_dir = output.name == "trials.yaml" and (output.parent / "sources.yaml").exists()
+    context_dir = output.parent if in_data_dir else data_dir
+    ds = load(context_dir)
+    existing: str | None = None
+    if output.exists():
+        text, problem = decode(str(output), output.read_bytes())
+        if problem is not None or text is None:
+            raise DataError([problem] if problem else [])
+        existing = text
+        blank = all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+        if not in_data_dir and not blank:
+            problems = check_trials_text(str(output), existing, ds)
+            if problems:
+                raise DataError(problems)
+    mapped = map_studies(studies, ds)
+    taken = ds.all_ids()
+    result = merge_trials(existing, mapped, taken, str(output))
+    # Check the result exactly as it would be written, before anything touches the disk; a
+    # problem in an imported trial is told against the input record it came from.
+    try:
+        if in_data_dir:
+            load_dataset(output.parent, overrides={"trials.yaml": result.text})
+        else:
+            problems = check_trials_text(str(output), result.text, ds)
+            if problems:
+                raise DataError(problems)
+    except DataError as exc:
+        checked_as = shown_path(output) if in_data_dir else str(output)
+        raise ImportFailed(blame_import(list(exc.problems), result, checked_as)) from None
+    for label_, items in (
+        ("added", result.added),
+        ("updated", result.updated),
+        ("unchanged", result.unchanged),
+    ):
+        for item in items:
+            typer.echo(f"{label_}: {item}", err=True)
+    if dry_run:
+        diff = difflib.unified_diff(
+            (existing or "").splitlines(keepends=True),
+            result.text.splitlines(keepends=True),
+            fromfile=f"{output} (now)",
+            tofile=f"{output} (after import)",
+        )
+        sys.stdout.write("".join(diff))
+        typer.echo(f"dry run: {result.summary()}; nothing written", err=True)
+        return
+    if result.text == existing:
+        typer.echo(f"{output}: {result.summary()}; file unchanged", err=True)
+        return
+    write_atomic(output, result.text, force=True)
+    typer.echo(f"wrote {output}: {result.summary()}", err=True)
