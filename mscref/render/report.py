@@ -180,7 +180,12 @@ def build_report(
             from mscref.render.plots import figure_bytes, source_chart
 
             svg = figure_bytes(source_chart(ds, sources), "svg").decode("utf-8")
-            caption = "各特性在五级等级上的位置" if zh else "Ordinal traits ranked on the five-step scale"
+            caption = (
+                "各特性在五级等级上的位置;不在等级上的数值不画柱,标为“not on scale”"
+                if zh
+                else "Ordinal traits ranked on the five-step scale; a value not on the scale has no bar "
+                "and is marked “not on scale”, as in the table"
+            )
             blocks.append(Figure(caption, svg, name="sources.svg"))
 
     # -- trials by indication ---------------------------------------------------------------
@@ -315,7 +320,9 @@ def build_report(
 
     # -- references -------------------------------------------------------------------------
     blocks.append(Heading(_h("references", lang)))
-    blocks.append(Bullets(tuple(reference_text(ds.reference(r)) for r in cites.order), numbered=True))
+    blocks.append(
+        Bullets(tuple(reference_text(ds.reference(r)) for r in cites.order), numbered=True, anchor="ref")
+    )
 
     title = _h("title", lang)
     if flt.indication:
