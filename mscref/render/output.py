@@ -67,6 +67,7 @@ class Figure:
     svg: str
     name: str  # file name for a saved copy, e.g. "forest-1.svg"
     href: str | None = None  # where the saved copy is, relative to the markdown
+    png: bytes | None = None  # the same chart as PNG, for formats that cannot hold SVG (Word)
 
 
 Block = Heading | Paragraph | Fields | Bullets | Table | Figure
@@ -220,35 +221,46 @@ def _rich(text: str, refs: int = 0) -> str:
     return "".join(out)
 
 
-def _cell(text: str, refs: int = 0) -> str:
-    """A cell's HTML: a markdown table quoted in the text becomes a real table, never raw pipes."""
+def split_quoted_tables(text: str) -> list[str | list[list[str]]]:
+    """Text cut into prose and the markdown tables quoted in it (header row first, no rule line)."""
     lines = text.split("\n")
-    out: list[str] = []
+    parts: list[str | list[list[str]]] = []
     prose: list[str] = []
     i = 0
     while i < len(lines):
         if i + 1 < len(lines) and _MD_TABLE_ROW.match(lines[i]) and _MD_TABLE_RULE.match(lines[i + 1]):
             if prose:
-                out.append(_rich("\n".join(prose), refs))
+                parts.append("\n".join(prose))
                 prose = []
-            head = _md_cells(lines[i])
-            rows = []
+            rows = [_md_cells(lines[i])]
             i += 2
             while i < len(lines) and _MD_TABLE_ROW.match(lines[i]):
                 rows.append(_md_cells(lines[i]))
                 i += 1
-            out.append(
-                '<table class="inner"><thead><tr>'
-                + "".join(f"<th>{_rich(c, refs)}</th>" for c in head)
-                + "</tr></thead><tbody>"
-                + "".join("<tr>" + "".join(f"<td>{_rich(c, refs)}</td>" for c in r) + "</tr>" for r in rows)
-                + "</tbody></table>"
-            )
+            parts.append(rows)
             continue
         prose.append(lines[i])
         i += 1
     if prose:
-        out.append(_rich("\n".join(prose), refs))
+        parts.append("\n".join(prose))
+    return parts
+
+
+def _cell(text: str, refs: int = 0) -> str:
+    """A cell's HTML: a markdown table quoted in the text becomes a real table, never raw pipes."""
+    out = []
+    for part in split_quoted_tables(text):
+        if isinstance(part, str):
+            out.append(_rich(part, refs))
+            continue
+        head, *rows = part
+        out.append(
+            '<table class="inner"><thead><tr>'
+            + "".join(f"<th>{_rich(c, refs)}</th>" for c in head)
+            + "</tr></thead><tbody>"
+            + "".join("<tr>" + "".join(f"<td>{_rich(c, refs)}</td>" for c in r) + "</tr>" for r in rows)
+            + "</tbody></table>"
+        )
     return "".join(out)
 
 
@@ -265,7 +277,7 @@ def _inline_svg(svg: str) -> str:
     return body
 
 
-def _without_text_art(table: Table) -> Table:
+def without_text_art(table: Table) -> Table:
     """The table without columns drawn in characters (the text forest plot)."""
     keep = [
         i
@@ -326,7 +338,7 @@ def document_html(doc: Document, lang: str = "en") -> str:
                 f"<figure>{_inline_svg(block.svg)}<figcaption>{_h(block.caption)}</figcaption></figure>"
             )
         else:
-            body.append(table_html(_without_text_art(block) if has_figures else block, refs))
+            body.append(table_html(without_text_art(block) if has_figures else block, refs))
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{_h(lang)}"><head><meta charset="utf-8">'
