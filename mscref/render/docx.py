@@ -19,48 +19,50 @@ from mscref.render.output import (
 )
 
 
+def _cells(table: Any) -> list[list[Any]]:
+    """The table's cells by row, read once (python-docx's ``cell(i, j)`` walks the whole table
+    on every call, which made a long table quadratic)."""
+    from docx.table import _Cell
+
+    return [[_Cell(tc, table) for tc in row._tr.tc_lst] for row in table.rows]
+
+
 def _set_cell(cell: Any, text: str, bold: bool = False) -> None:
-    """A cell's text; a markdown table quoted in it becomes a table nested in the cell."""
+    """A cell's text in small type; a markdown table quoted in it becomes a table nested in the cell."""
+    from docx.shared import Pt
+
     first = True
     for part in split_quoted_tables(text):
         if isinstance(part, str):
             para = cell.paragraphs[0] if first else cell.add_paragraph()
-            para.add_run(part).bold = bold
+            run = para.add_run(part)
+            run.bold, run.font.size = bold, Pt(8)
         else:
-            width = max(len(r) for r in part)
-            inner = cell.add_table(rows=len(part), cols=width)
+            inner = cell.add_table(rows=len(part), cols=max(len(r) for r in part))
             inner.style = "Table Grid"
-            for i, row in enumerate(part):
-                for j, value in enumerate(row):
-                    inner.cell(i, j).paragraphs[0].add_run(value).bold = i == 0
+            for i, (row, cells) in enumerate(zip(part, _cells(inner), strict=False)):
+                for value, inner_cell in zip(row, cells, strict=False):
+                    run = inner_cell.paragraphs[0].add_run(value)
+                    run.bold, run.font.size = i == 0, Pt(8)
         first = False
 
 
 def _table(doc: Any, table: Table) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
     from docx.shared import Pt
 
     if table.title:
         doc.add_paragraph(table.title, style="Caption")
     grid = doc.add_table(rows=1 + len(table.rows), cols=len(table.columns))
     grid.style = "Table Grid"
-    for j, column in enumerate(table.columns):
-        _set_cell(grid.cell(0, j), column, bold=True)
-    for i, row in enumerate(table.rows, start=1):
-        for j, value in enumerate(row):
-            _set_cell(grid.cell(i, j), value)
-    for row in grid.rows:
-        for cell in row.cells:
-            for para in cell.paragraphs:
-                for run in para.runs:
-                    run.font.size = Pt(8)
+    for i, (values, cells) in enumerate(zip((table.columns, *table.rows), _cells(grid), strict=True)):
+        for value, cell in zip(values, cells, strict=True):
+            _set_cell(cell, value, bold=i == 0)
     # the header row repeats on every page a long table runs over
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    header = grid.rows[0]._tr.get_or_add_trPr()
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
-    header.append(repeat)
+    grid.rows[0]._tr.get_or_add_trPr().append(repeat)
     for note in table.notes:
         para = doc.add_paragraph(note)
         for run in para.runs:

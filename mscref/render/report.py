@@ -111,8 +111,8 @@ def build_report(
     figures: bool = False,
     png: bool = False,
 ) -> Document:
-    """The whole report for the selected records; ``figures`` adds SVG charts (for HTML), and
-    ``png`` a PNG of each as well (for Word)."""
+    """The whole report for the selected records; ``figures`` adds SVG charts (for HTML), as
+    PNG instead with ``png`` (for Word)."""
     cites = Citations()
     zh = lang is Lang.ZH
     date = date or report_date()
@@ -333,18 +333,12 @@ def build_report(
 
 
 def _chart(fig: Any, caption: str, name: str, png: bool) -> Figure:
-    """A matplotlib figure as a report figure: SVG, and PNG too when asked."""
+    """A matplotlib figure as a report figure: SVG, or PNG instead (for Word) when asked."""
     from mscref.render.plots import figure_bytes
 
-    png_data = None
     if png:
-        import io
-
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
-        png_data = buf.getvalue()
-    svg = figure_bytes(fig, "svg").decode("utf-8")
-    return Figure(caption, svg, name=name, png=png_data)
+        return Figure(caption, "", name=name.removesuffix(".svg") + ".png", png=figure_bytes(fig, "png"))
+    return Figure(caption, figure_bytes(fig, "svg").decode("utf-8"), name=name)
 
 
 def _evidence_blocks(
