@@ -164,6 +164,7 @@ h1,h2,h3,h4,caption{break-after:avoid;page-break-after:avoid}
 figcaption,p.note{font-size:8.5pt;color:#333}
 a{color:#000;text-decoration:none}
 a[href^="https:"]:not(.bare)::after{content:" <" attr(href) ">";font-size:8pt;color:#333;word-break:break-all}
+td a[href]::after{content:none!important}
 }
 """
 
@@ -309,8 +310,10 @@ def table_html(table: Table, refs: int = 0) -> str:
 def document_html(doc: Document, lang: str = "en") -> str:
     """One self-contained HTML page: inline CSS and SVG, no scripts, no network, all text escaped.
 
-    Identifiers and https addresses are links; ``[n]`` citations link to the numbered list whose
-    ``anchor`` is ``ref``; a text-art column is left out when the page has figures to show it.
+    Identifiers and https addresses are links (printed with their address after them, except in
+    narrow table cells: the reference list prints them all); ``[n]`` citations link to the
+    numbered list whose ``anchor`` is ``ref``; a text-art column is left out when the page has
+    figures to show it.
     """
     refs = next((len(b.items) for b in doc.blocks if isinstance(b, Bullets) and b.anchor == "ref"), 0)
     has_figures = any(isinstance(b, Figure) for b in doc.blocks)

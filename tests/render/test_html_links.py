@@ -214,5 +214,10 @@ def test_printed_report_shows_link_addresses(bundled: Dataset, tmp_path: Path) -
     assert browser, "MSCREF_REQUIRE_BROWSER is set but no Chromium is installed"
     page = tmp_path / "gvhd.html"
     page.write_text(gvhd_html(bundled), encoding="utf-8")
-    text = "".join(_print_pdf(browser, page, tmp_path)).replace("\n", "")
-    assert "<https://doi.org/10.1186/s12916-024-03782-5>" in text
+    pages = _print_pdf(browser, page, tmp_path)
+    text = "".join(pages).replace("\n", "")
+    assert "<https://doi.org/10.1186/s12916-024-03782-5>" in text  # in the reference list
+    assert "<https://clinicaltrials.gov/study/NCT02336230>" in text
+    # not in the trials table's narrow registry column, where it would crowd the cell
+    trials_page = next(p for p in pages if "Registry ids" in p)
+    assert "<https://clinicaltrials.gov" not in trials_page.split("Registry ids")[1].split("amimestrocel")[0]
