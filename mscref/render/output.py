@@ -54,6 +54,9 @@ class Fields:
 class Bullets:
     items: tuple[str, ...]
     numbered: bool = False
+    #: HTML id prefix for the items (``ref`` gives ``ref-1``, ``ref-2`` …), so that ``[n]``
+    #: citations can link to a numbered reference list.
+    anchor: str | None = None
 
 
 @record
@@ -64,6 +67,7 @@ class Figure:
     svg: str
     name: str  # file name for a saved copy, e.g. "forest-1.svg"
     href: str | None = None  # where the saved copy is, relative to the markdown
+    png: bytes | None = None  # the same chart as PNG, for formats that cannot hold SVG (Word)
 
 
 Block = Heading | Paragraph | Fields | Bullets | Table | Figure
@@ -146,9 +150,22 @@ max-width:1100px;margin:2em auto;padding:0 1em;color:#1b1b1b;line-height:1.45}
 table{border-collapse:collapse;margin:1em 0;font-size:.9em;width:100%}
 th,td{border:1px solid #ccc;padding:.3em .5em;vertical-align:top;text-align:left}
 th{background:#f2f4f7}caption{font-weight:600;text-align:left;padding:.3em 0}
+table.inner{font-size:.95em;margin:.3em 0;width:auto}
 p.note{color:#555;font-size:.85em;margin:.2em 0}figure{margin:1em 0}figure svg{max-width:100%;height:auto}
 figcaption{color:#555;font-size:.85em}dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}
-dt{font-weight:600}dd{margin:0}
+dt{font-weight:600}dd{margin:0}a{color:#0b57a4}a:target,li:target{background:#fff3c4}
+@page{margin:15mm}
+@media print{
+body{max-width:none;margin:0;padding:0;font-size:10pt;line-height:1.3;color:#000}
+table{font-size:8.5pt;width:100%}th{background:#eee}
+table,thead,tr,figure,svg,dl,li,p.note{break-inside:avoid;page-break-inside:avoid}
+thead{display:table-header-group}
+h1,h2,h3,h4,caption{break-after:avoid;page-break-after:avoid}
+figcaption,p.note{font-size:8.5pt;color:#333}
+a{color:#000;text-decoration:none}
+a[href^="https:"]:not(.bare)::after{content:" <" attr(href) ">";font-size:8pt;color:#333;word-break:break-all}
+td a[href]::after{content:none!important}
+}
 """
 
 
@@ -162,6 +179,96 @@ def _h(text: str) -> str:
     return escape(text, quote=True).replace("\n", "<br>")
 
 
+_CITATION = re.compile(r"\[([0-9]{1,4}(?:,\s?[0-9]{1,4})*)\]")
+_MD_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_MD_TABLE_RULE = re.compile(r"^\s*\|?(\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$")
+# Columns drawn in characters (the text forest): left out of an HTML page whose figures draw them.
+_TEXT_ART = re.compile(r"[·─├┤■◆\s]+")
+
+
+def _a(href: str, text: str) -> str:
+    """A link to an https address (escaped, opening without access to this page) or an anchor."""
+    from html import escape
+
+    if href.startswith("#"):
+        return f'<a href="{escape(href, quote=True)}">{text}</a>'
+    bare = ' class="bare"' if text == escape(href, quote=True) else ""
+    return f'<a href="{escape(href, quote=True)}" rel="noopener"{bare}>{text}</a>'
+
+
+def _rich(text: str, refs: int = 0) -> str:
+    """Escaped text with identifiers and addresses linked and, when there is a numbered reference
+    list of ``refs`` entries, each ``[n]`` citation linked to its entry."""
+    from mscref.render.links import find_links
+
+    spans: list[tuple[int, int, str]] = []
+    for start, end, href in find_links(text):
+        if href is not None:
+            spans.append((start, end, _a(href, _h(text[start:end]))))
+    if refs:
+        for m in _CITATION.finditer(text):
+            numbers = [int(n) for n in re.split(r",\s?", m.group(1))]
+            if all(1 <= n <= refs for n in numbers):
+                inner = ", ".join(_a(f"#ref-{n}", str(n)) for n in numbers)
+                spans.append((m.start(), m.end(), f"[{inner}]"))
+    out = []
+    at = 0
+    for start, end, html in sorted(spans):
+        if start < at:  # overlaps an earlier link
+            continue
+        out += [_h(text[at:start]), html]
+        at = end
+    out.append(_h(text[at:]))
+    return "".join(out)
+
+
+def split_quoted_tables(text: str) -> list[str | list[list[str]]]:
+    """Text cut into prose and the markdown tables quoted in it (header row first, no rule line)."""
+    lines = text.split("\n")
+    parts: list[str | list[list[str]]] = []
+    prose: list[str] = []
+    i = 0
+    while i < len(lines):
+        if i + 1 < len(lines) and _MD_TABLE_ROW.match(lines[i]) and _MD_TABLE_RULE.match(lines[i + 1]):
+            if prose:
+                parts.append("\n".join(prose))
+                prose = []
+            rows = [_md_cells(lines[i])]
+            i += 2
+            while i < len(lines) and _MD_TABLE_ROW.match(lines[i]):
+                rows.append(_md_cells(lines[i]))
+                i += 1
+            parts.append(rows)
+            continue
+        prose.append(lines[i])
+        i += 1
+    if prose:
+        parts.append("\n".join(prose))
+    return parts
+
+
+def _cell(text: str, refs: int = 0) -> str:
+    """A cell's HTML: a markdown table quoted in the text becomes a real table, never raw pipes."""
+    out = []
+    for part in split_quoted_tables(text):
+        if isinstance(part, str):
+            out.append(_rich(part, refs))
+            continue
+        head, *rows = part
+        out.append(
+            '<table class="inner"><thead><tr>'
+            + "".join(f"<th>{_rich(c, refs)}</th>" for c in head)
+            + "</tr></thead><tbody>"
+            + "".join("<tr>" + "".join(f"<td>{_rich(c, refs)}</td>" for c in r) + "</tr>" for r in rows)
+            + "</tbody></table>"
+        )
+    return "".join(out)
+
+
+def _md_cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
 def _inline_svg(svg: str) -> str:
     """SVG markup for embedding: no XML declaration or DOCTYPE, no scripts or event handlers."""
     start = svg.find("<svg")
@@ -171,39 +278,70 @@ def _inline_svg(svg: str) -> str:
     return body
 
 
-def table_html(table: Table) -> str:
+def without_text_art(table: Table) -> Table:
+    """The table without columns drawn in characters (the text forest plot)."""
+    keep = [
+        i
+        for i in range(len(table.columns))
+        if not table.rows or not all(row[i] and _TEXT_ART.fullmatch(row[i]) for row in table.rows)
+    ]
+    if len(keep) == len(table.columns):
+        return table
+    return Table(
+        tuple(table.columns[i] for i in keep),
+        tuple(tuple(row[i] for i in keep) for row in table.rows),
+        table.title,
+        table.notes,
+    )
+
+
+def table_html(table: Table, refs: int = 0) -> str:
     out = ["<table>"]
     if table.title:
         out.append(f"<caption>{_h(table.title)}</caption>")
     out.append("<thead><tr>" + "".join(f"<th>{_h(c)}</th>" for c in table.columns) + "</tr></thead><tbody>")
     for row in table.rows:
-        out.append("<tr>" + "".join(f"<td>{_h(c)}</td>" for c in row) + "</tr>")
+        out.append("<tr>" + "".join(f"<td>{_cell(c, refs)}</td>" for c in row) + "</tr>")
     out.append("</tbody></table>")
-    out += [f'<p class="note">{_h(n)}</p>' for n in table.notes]
+    out += [f'<p class="note">{_rich(n, refs)}</p>' for n in table.notes]
     return "\n".join(out)
 
 
 def document_html(doc: Document, lang: str = "en") -> str:
-    """One self-contained HTML page: inline CSS and SVG, no scripts, no network, all text escaped."""
+    """One self-contained HTML page: inline CSS and SVG, no scripts, no network, all text escaped.
+
+    Identifiers and https addresses are links (printed with their address after them, except in
+    narrow table cells: the reference list prints them all); ``[n]`` citations link to the
+    numbered list whose ``anchor`` is ``ref``; a text-art column is left out when the page has
+    figures to show it.
+    """
+    refs = next((len(b.items) for b in doc.blocks if isinstance(b, Bullets) and b.anchor == "ref"), 0)
+    has_figures = any(isinstance(b, Figure) for b in doc.blocks)
     body = [f"<h1>{_h(doc.title)}</h1>"]
     for block in doc.blocks:
         if isinstance(block, Heading):
             level = max(2, min(block.level, 6))
             body.append(f"<h{level}>{_h(block.text)}</h{level}>")
         elif isinstance(block, Paragraph):
-            body.append(f"<p>{_h(block.text)}</p>")
+            body.append(f"<p>{_cell(block.text, refs)}</p>")
         elif isinstance(block, Fields):
-            items = "".join(f"<dt>{_h(k)}</dt><dd>{_h(v)}</dd>" for k, v in block.pairs if v)
-            body.append(f"<dl>{items}</dl>")
+            pairs = "".join(f"<dt>{_h(k)}</dt><dd>{_cell(v, refs)}</dd>" for k, v in block.pairs if v)
+            body.append(f"<dl>{pairs}</dl>")
         elif isinstance(block, Bullets):
             tag = "ol" if block.numbered else "ul"
-            body.append(f"<{tag}>" + "".join(f"<li>{_h(i)}</li>" for i in block.items) + f"</{tag}>")
+            items = [
+                (f'<li id="{_h(block.anchor)}-{i}">' if block.anchor else "<li>")
+                + _rich(item, refs)
+                + "</li>"
+                for i, item in enumerate(block.items, start=1)
+            ]
+            body.append(f"<{tag}>" + "".join(items) + f"</{tag}>")
         elif isinstance(block, Figure):
             body.append(
                 f"<figure>{_inline_svg(block.svg)}<figcaption>{_h(block.caption)}</figcaption></figure>"
             )
         else:
-            body.append(table_html(block))
+            body.append(table_html(without_text_art(block) if has_figures else block, refs))
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{_h(lang)}"><head><meta charset="utf-8">'

@@ -121,7 +121,7 @@ def source_chart(ds: Dataset, sources: list[Source]) -> Figure:
         )
         for x, r in zip(xs, ranks, strict=True):
             if r is None:
-                ax.annotate("off scale", xy=(x, 0.1), rotation=90, fontsize=7, ha="center")
+                ax.annotate("not on scale", xy=(x, 0.1), rotation=90, fontsize=9, ha="center", va="bottom")
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(traits))], labels=[t.name for t in traits])
     ax.set_yticks(range(1, len(ds.levels) + 1), labels=[lv.name for lv in ds.levels])
     ax.set_ylim(0, len(ds.levels) + 0.5)

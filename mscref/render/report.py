@@ -6,6 +6,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from mscref import __version__
 from mscref.data.dataset import Dataset
@@ -108,8 +109,10 @@ def build_report(
     lang: Lang,
     date: dt.date | None = None,
     figures: bool = False,
+    png: bool = False,
 ) -> Document:
-    """The whole report for the selected records; ``figures`` adds SVG charts (for HTML)."""
+    """The whole report for the selected records; ``figures`` adds SVG charts (for HTML), as
+    PNG instead with ``png`` (for Word)."""
     cites = Citations()
     zh = lang is Lang.ZH
     date = date or report_date()
@@ -177,11 +180,15 @@ def build_report(
         blocks.append(Paragraph(f"{table.notes[0]} {cites.cite(trait_refs)}"))
         blocks.append(Table(table.columns, table.rows))
         if figures:
-            from mscref.render.plots import figure_bytes, source_chart
+            from mscref.render.plots import source_chart
 
-            svg = figure_bytes(source_chart(ds, sources), "svg").decode("utf-8")
-            caption = "各特性在五级等级上的位置" if zh else "Ordinal traits ranked on the five-step scale"
-            blocks.append(Figure(caption, svg, name="sources.svg"))
+            caption = (
+                "各特性在五级等级上的位置;不在等级上的数值不画柱,标为“not on scale”"
+                if zh
+                else "Ordinal traits ranked on the five-step scale; a value not on the scale has no bar "
+                "and is marked “not on scale”, as in the table"
+            )
+            blocks.append(_chart(source_chart(ds, sources), caption, "sources.svg", png))
 
     # -- trials by indication ---------------------------------------------------------------
     if trials:
@@ -267,7 +274,7 @@ def build_report(
 
     # -- evidence statistics ----------------------------------------------------------------
     if trials:
-        blocks += _evidence_blocks(ds, flt, lang, figures)
+        blocks += _evidence_blocks(ds, flt, lang, figures, png)
 
     # -- approved products ------------------------------------------------------------------
     product_list = product_rows(ds)
@@ -315,7 +322,9 @@ def build_report(
 
     # -- references -------------------------------------------------------------------------
     blocks.append(Heading(_h("references", lang)))
-    blocks.append(Bullets(tuple(reference_text(ds.reference(r)) for r in cites.order), numbered=True))
+    blocks.append(
+        Bullets(tuple(reference_text(ds.reference(r)) for r in cites.order), numbered=True, anchor="ref")
+    )
 
     title = _h("title", lang)
     if flt.indication:
@@ -323,7 +332,18 @@ def build_report(
     return Document(title, tuple(blocks))
 
 
-def _evidence_blocks(ds: Dataset, flt: TrialFilter, lang: Lang, figures: bool) -> list[Block]:
+def _chart(fig: Any, caption: str, name: str, png: bool) -> Figure:
+    """A matplotlib figure as a report figure: SVG, or PNG instead (for Word) when asked."""
+    from mscref.render.plots import figure_bytes
+
+    if png:
+        return Figure(caption, "", name=name.removesuffix(".svg") + ".png", png=figure_bytes(fig, "png"))
+    return Figure(caption, figure_bytes(fig, "svg").decode("utf-8"), name=name)
+
+
+def _evidence_blocks(
+    ds: Dataset, flt: TrialFilter, lang: Lang, figures: bool, png: bool = False
+) -> list[Block]:
     """Pooled estimates and MSC-vs-control comparisons for the selection, with forest plots."""
     from mscref.evidence.stats import EvidenceFilter, analyse
     from mscref.render.views.evidence import comparisons_table, pooled_table
@@ -345,10 +365,10 @@ def _evidence_blocks(ds: Dataset, flt: TrialFilter, lang: Lang, figures: bool) -
     for i, p in enumerate(ev.pooled, start=1):
         blocks.append(pooled_table(ds, p, lang))
         if figures:
-            from mscref.render.plots import figure_bytes, pools_figure
+            from mscref.render.plots import pools_figure
 
-            svg = figure_bytes(pools_figure(ds, [p]), "svg").decode("utf-8")
-            blocks.append(Figure(f"Forest plot: {p.endpoint_label}, {p.kind}", svg, name=f"forest-{i}.svg"))
+            caption = f"Forest plot: {p.endpoint_label}, {p.kind}"
+            blocks.append(_chart(pools_figure(ds, [p]), caption, f"forest-{i}.svg", png))
     if ev.comparisons:
         blocks.append(comparisons_table(ev))
     return blocks

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -123,10 +124,12 @@ class Elements(HTMLParser):
         super().__init__()
         self.tags: set[str] = set()
         self.attrs: set[str] = set()
+        self.hrefs: set[str] = set()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.add(tag)
         self.attrs.update(name for name, _ in attrs)
+        self.hrefs.update(value or "" for name, value in attrs if name == "href")
 
 
 ALLOWED_TAGS = {
@@ -157,6 +160,7 @@ ALLOWED_TAGS = {
     "br",
     "figure",
     "figcaption",
+    "a",  # identifiers and citations, checked below
 }
 
 
@@ -177,7 +181,9 @@ def test_any_text_keeps_report_tables_whole_and_html_clean(texts: dict[str, str]
     parser = Elements()
     parser.feed(document_html(doc))
     assert parser.tags <= ALLOWED_TAGS
-    assert parser.attrs <= {"lang", "charset", "http-equiv", "content"}
+    assert parser.attrs <= {"lang", "charset", "http-equiv", "content", "href", "rel", "class", "id"}
+    for href in parser.hrefs:  # a link goes to a reference in the page or out over https, nowhere else
+        assert re.fullmatch(r"#ref-[0-9]+|https://[^\s\"'<>`\\]+", href), href
     rendered = gfm.render(md)
     inner = Elements()
     inner.feed(rendered)

@@ -7,6 +7,7 @@ from mscref.cli.commands import (  # noqa: F401
     import_ctgov,
     indications,
     products,
+    refs,
     report,
     schema,
     show,

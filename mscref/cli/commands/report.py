@@ -39,6 +39,7 @@ from mscref.render.output import (
 class ReportFormat(StrEnum):
     MARKDOWN = "markdown"
     HTML = "html"
+    DOCX = "docx"
 
 
 @app.command()
@@ -51,7 +52,11 @@ def report(
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
     fmt: Annotated[
         ReportFormat,
-        typer.Option("--format", "-f", help="markdown, or one self-contained HTML page with charts."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="markdown, one self-contained HTML page with charts, or a Word document (docx).",
+        ),
     ] = ReportFormat.MARKDOWN,
     plots_dir: Annotated[
         Path | None,
@@ -87,16 +92,26 @@ def report(
     ds = load(data_dir)
     flt = trial_filter(indication, source, phase, product_type, design, country, text)
     selection = select(ds, flt)
-    figures = fmt is ReportFormat.HTML or plots_dir is not None
-    doc = build_report(ds, selection, flt, lang, figures=figures)
+    figures = fmt is not ReportFormat.MARKDOWN or plots_dir is not None
+    doc = build_report(ds, selection, flt, lang, figures=figures, png=fmt is ReportFormat.DOCX)
+    content: str | bytes
     if fmt is ReportFormat.HTML:
         content = document_html(doc, lang.value)
+    elif fmt is ReportFormat.DOCX:
+        from mscref.render.docx import document_docx
+
+        content = document_docx(doc, lang.value)
     else:
         if plots_dir is not None:
             doc = _save_figures(doc, plots_dir, output, force)
         content = document_markdown(doc)
     if output is None:
-        sys.stdout.write(content)
+        if isinstance(content, bytes):
+            if sys.stdout.isatty():
+                raise UsageError("a Word document is binary: write it to a file with -o FILE.docx")
+            sys.stdout.buffer.write(content)
+        else:
+            sys.stdout.write(content)
         return
     size = write_atomic(output, content, force=force)
     typer.echo(f"wrote {output} ({size:,} bytes, {len(selection.records)} records)", err=True)
