@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 import tempfile
 from dataclasses import dataclass, field
@@ -41,7 +42,8 @@ class OutputsRefused(MscrefError):
     """One or more planned outputs are refused; nothing was written."""
 
     def __init__(self, reasons: list[str]) -> None:
-        text = reasons[0] if len(reasons) == 1 else "\nerror: ".join([*reasons, "nothing was written"])
+        summary = f"{len(reasons)} problems with the files to write; nothing was written"
+        text = reasons[0] if len(reasons) == 1 else "\nerror: ".join([*reasons, summary])
         super().__init__(text)
         self.reasons = tuple(reasons)
 
@@ -131,7 +133,7 @@ def output_path(text: str, option: str = "-o") -> Path:
     if not text:
         raise UsageError(f"{option} needs a file name")
     if text.endswith(("/", os.sep)) or text in (".", ".."):
-        raise UsageError(f"{option} {text}: names a folder; give the name of a file to write")
+        raise MscrefError(f"{option} {text}: names a folder; give the name of a file to write")
     return Path(text)
 
 
@@ -147,8 +149,9 @@ class Target:
     gid: int | None = None
 
 
-def check_target(path: Path, *, force: bool) -> Target:
-    """Where ``path`` may be written, or FileRefused saying why it may not."""
+def check_target(path: Path, *, force: bool, read_only_ok: bool = False) -> Target:
+    """Where ``path`` may be written, or FileRefused saying why it may not (``read_only_ok``:
+    a read-only file is no obstacle, for a dry run that only reads it)."""
     name = str(path)
     try:
         link = os.lstat(path)
@@ -159,6 +162,12 @@ def check_target(path: Path, *, force: bool) -> Target:
     if link is not None and not force:
         raise MscrefError(f"{name} exists; use --force to overwrite it")
     is_link = link is not None and stat.S_ISLNK(link.st_mode)
+    if is_link and _open_file_link(path):
+        raise FileRefused(
+            name,
+            "names an open file descriptor (standard output or another), not a file mscref can "
+            "replace; to write to standard output, leave out the option",
+        )
     try:
         info: os.stat_result | None = os.stat(path)  # through links, /proc's included
     except FileNotFoundError:
@@ -185,7 +194,7 @@ def check_target(path: Path, *, force: bool) -> Target:
         )
     if is_link and not _same(real, path):  # a link that names no path (a deleted file's)
         raise FileRefused(name, "is a link mscref cannot follow to a file it can replace")
-    if not info.st_mode & 0o222 or not os.access(real, os.W_OK):
+    if not read_only_ok and (not info.st_mode & 0o222 or not os.access(real, os.W_OK)):
         raise FileRefused(
             shown,
             f"is read-only (mode {stat.S_IMODE(info.st_mode):04o}); mscref will not replace it, "
@@ -194,44 +203,56 @@ def check_target(path: Path, *, force: bool) -> Target:
     return Target(path, real, True, stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid)
 
 
-def data_folder_clash(target: Target, data_dir: Path, *, may_replace: Path | None = None) -> str | None:
-    """FileRefused when ``target`` is a file of the data folder ``data_dir`` (other than
-    ``may_replace``); otherwise a warning when it lands in the data folder under a name the
-    loader reads, or None."""
+def data_folder_clash(
+    target: Target, data_dir: Path | None, *, may_replace: Path | None = None
+) -> str | None:
+    """FileRefused when ``target`` is a file of the data folder ``data_dir`` that the command
+    reads (other than ``may_replace``); otherwise a warning when it lands in a data folder
+    (``data_dir``, or any folder holding a data file) under a name the loader reads, or None."""
     from mscref.data.loader import FILES
 
-    try:
-        folder = data_dir.resolve(strict=True)
-    except OSError:
+    if data_dir is not None and target.exists:
+        for name in FILES:
+            data_file = data_dir / name
+            if _same(target.real, data_file) and not (
+                may_replace is not None and _same(may_replace, data_file)
+            ):
+                raise FileRefused(
+                    str(target.path),
+                    f"is the data file {data_file} this command reads; write the output somewhere else",
+                )
+    folder = target.real.parent if str(target.real.parent) else Path(".")
+    in_read_folder = data_dir is not None and _same(folder, data_dir)
+    if not in_read_folder and not any((folder / name).is_file() for name in FILES):
         return None
-    for name in FILES:
-        data_file = data_dir / name
-        if (
-            target.exists
-            and _same(target.real, data_file)
-            and not (may_replace is not None and _same(may_replace, data_file))
-        ):
-            raise FileRefused(
-                str(target.path),
-                f"is the data file {data_file} this command reads; write the output somewhere else",
-            )
-    try:
-        inside = target.real.parent.resolve(strict=True) == folder
-    except OSError:
+    if may_replace is not None and _same_path(target.real, may_replace):
         return None
-    if not inside or (may_replace is not None and _same_path(target.real, may_replace)):
-        return None
+    shown_dir = data_dir if in_read_folder and data_dir is not None else folder
     name = target.real.name
     if name in FILES:
-        return (
-            f"warning: {target.path} is in the data folder {data_dir}: mscref will read it as data next time"
-        )
+        return f"warning: {target.path} is in the data folder {shown_dir}: mscref will read it as data"
     if name.endswith((".yaml", ".yml")):
         return (
-            f"warning: {target.path} is in the data folder {data_dir}, where every *.yaml and *.yml "
-            f"file must be one of {', '.join(FILES)}: the next load will refuse it; move it out"
+            f"warning: {target.path} is in the data folder {shown_dir}, where every *.yaml and *.yml "
+            f"file must be one of {', '.join(FILES)}: loading that folder will fail until it is moved"
         )
     return None
+
+
+_FD_LINK = re.compile(r"/(proc/[^/]+|dev)/fd/[0-9]+")
+
+
+def _open_file_link(path: Path) -> bool:
+    """Whether a symbolic link leads through ``/proc/PID/fd/N`` or ``/dev/fd/N`` (as
+    ``/dev/stdout`` does): a process's open file, whatever it is."""
+    current = os.path.abspath(path)
+    for _ in range(40):
+        if _FD_LINK.fullmatch(current):
+            return True
+        if not os.path.islink(current):
+            return False
+        current = os.path.normpath(os.path.join(os.path.dirname(current), os.readlink(current)))
+    return False
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -264,9 +285,12 @@ class Outputs:
     targets: list[Target] = field(default_factory=list)
     mkdirs: list[Path] = field(default_factory=list)
 
-    def add(self, path: Path, content: str | bytes) -> None:
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        self.planned.append((path, data))
+    def add(self, path: Path, content: str | bytes = b"") -> None:
+        """Plan ``path``; its content may be given later with :meth:`set_content`."""
+        self.planned.append((path, _bytes(content)))
+
+    def set_content(self, path: Path, content: str | bytes) -> None:
+        self.planned = [(p, _bytes(content) if p == path else d) for p, d in self.planned]
 
     def make_folder(self, folder: Path) -> None:
         """Create ``folder`` (and its parents) when writing, if it does not exist."""
@@ -277,12 +301,16 @@ class Outputs:
         reasons: list[str] = []
         warnings: list[str] = []
         self.targets = []
+        bad_folders = set()
         for folder in self.mkdirs:
             problem = _folder_problem(folder)
             if problem:
                 reasons.append(problem)
+                bad_folders.add(folder)
         seen: dict[str, Path] = {}
         for path, _data in self.planned:
+            if path.parent in bad_folders:
+                continue
             if self.mkdirs and any(path.parent == f and not f.exists() for f in self.mkdirs):
                 target = Target(path, path, exists=False)
             else:
@@ -302,14 +330,13 @@ class Outputs:
                 reasons.append(f"{path}: the same file as {seen[key]}, written twice")
                 continue
             seen[key] = path
-            if self.data_dir is not None:
-                try:
-                    warning = data_folder_clash(target, self.data_dir, may_replace=self.may_replace)
-                except FileRefused as exc:
-                    reasons.append(str(exc))
-                    continue
-                if warning:
-                    warnings.append(warning)
+            try:
+                warning = data_folder_clash(target, self.data_dir, may_replace=self.may_replace)
+            except FileRefused as exc:
+                reasons.append(str(exc))
+                continue
+            if warning:
+                warnings.append(warning)
             self.targets.append(target)
         if reasons:
             raise OutputsRefused(reasons)
@@ -328,6 +355,10 @@ class Outputs:
         for target, (_path, data) in zip(self.targets, self.planned, strict=True):
             written.append((target.path, _write(target, data, self.force)))
         return written
+
+
+def _bytes(content: str | bytes) -> bytes:
+    return content.encode("utf-8") if isinstance(content, str) else content
 
 
 def _folder_problem(folder: Path) -> str | None:
