@@ -80,7 +80,7 @@ def test_the_size_cap(tmp_path: Path) -> None:
 
 
 def test_missing_and_broken_link(tmp_path: Path) -> None:
-    with pytest.raises(FileRefused, match="no such file$"):
+    with pytest.raises(FileRefused, match=r"no such file$"):
         read_regular(tmp_path / "nope.json")
     (tmp_path / "broken").symlink_to(tmp_path / "nowhere")
     with pytest.raises(FileRefused, match="broken symbolic link"):
@@ -176,7 +176,7 @@ def test_a_read_only_file_is_refused_even_with_force(tmp_path: Path) -> None:
     path = tmp_path / "r.md"
     path.write_text("keep\n", encoding="utf-8")
     path.chmod(0o444)
-    with pytest.raises(MscrefError, match="is read-only \\(mode 0444\\).*even with --force"):
+    with pytest.raises(MscrefError, match=r"is read-only \(mode 0444\).*even with --force"):
         write_atomic(path, "new\n", force=True)
     assert path.read_text(encoding="utf-8") == "keep\n"
     # a dry run only reads it
