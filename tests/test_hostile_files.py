@@ -261,7 +261,7 @@ def test_import_never_writes_over_its_input(tmp_path: Path) -> None:
     shutil.copy(SYNTHETIC, source)
     code, _, err = run("import", "ctgov", str(source), "-o", str(source))
     assert code == 1
-    assert f"{source}: is {source}, a file this command reads" in err
+    assert f"error: {source}: is a file this command reads; write the output somewhere else" in err
     assert source.read_bytes() == SYNTHETIC.read_bytes()
 
 

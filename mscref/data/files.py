@@ -321,9 +321,8 @@ class Outputs:
                     continue
             read = next((r for r in self.reads if target.exists and _same(target.real, r)), None)
             if read is not None:
-                reasons.append(
-                    f"{path}: is {read}, a file this command reads; write the output somewhere else"
-                )
+                same = "" if os.path.abspath(read) == os.path.abspath(path) else f" ({read})"
+                reasons.append(f"{path}: is a file this command reads{same}; write the output somewhere else")
                 continue
             key = os.path.realpath(target.real)
             if key in seen:
