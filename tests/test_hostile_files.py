@@ -364,3 +364,26 @@ def test_the_same_record_twice_is_fine_but_two_versions_are_refused(tmp_path: Pa
         "error: 1 problem in the input; nothing was written",
     ]
     assert target.read_bytes() == before
+
+
+def test_a_trials_file_changed_during_the_import_is_not_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mscref.registry.merge as merge
+
+    target = tmp_path / "mine.yaml"
+    assert run("import", "ctgov", str(SYNTHETIC), "-o", str(target))[0] == 0
+    edited = target.read_text(encoding="utf-8") + "# an edit made meanwhile\n"
+    real_merge = merge.merge_trials
+
+    def merge_while_someone_edits(*args: object, **kwargs: object) -> merge.MergeResult:
+        result = real_merge(*args, **kwargs)  # type: ignore[arg-type]
+        target.write_text(edited, encoding="utf-8")
+        return result
+
+    monkeypatch.setattr(merge, "merge_trials", merge_while_someone_edits)
+    other = FIXTURES / "ctgov" / "real" / "NCT03418623_no_results.json"
+    code, _, err = run("import", "ctgov", str(other), "-o", str(target))
+    assert code == 1
+    assert f"error: {target} changed while mscref was importing into it" in err
+    assert target.read_text(encoding="utf-8") == edited

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +11,7 @@ import typer
 
 from mscref.cli.app import app, handles_errors
 from mscref.cli.common import DataDirOption, load
-from mscref.data.errors import DataError, ImportFailed, UsageError
+from mscref.data.errors import DataError, ImportFailed, MscrefError, UsageError
 from mscref.data.loader import load_dataset, shown_path
 
 import_app = typer.Typer(
@@ -62,8 +63,9 @@ def import_ctgov(
     warnings = [] if dry_run else outputs.check()
     target = check_target(out, force=True, read_only_ok=True) if dry_run else outputs.targets[0]
     existing: str | None = None
-    if target.exists:
-        text, problem = decode(str(out), read_regular(target.real, MAX_INPUT_BYTES))
+    raw = read_regular(target.real, MAX_INPUT_BYTES) if target.exists else None
+    if raw is not None:
+        text, problem = decode(str(out), raw)
         if problem is not None or text is None:
             raise DataError([problem] if problem else [])
         existing = text
@@ -107,6 +109,13 @@ def import_ctgov(
     if result.text == existing:
         typer.echo(f"{output}: {result.summary()}; file unchanged", err=True)
         return
+    # The merge is of the text read above: if the file changed (or appeared) since, writing
+    # would lose that change.
+    now = read_regular(target.real, MAX_INPUT_BYTES) if os.path.lexists(target.real) else None
+    if now != raw:
+        raise MscrefError(
+            f"{out} changed while mscref was importing into it; nothing written: run the import again"
+        )
     outputs.set_content(out, result.text)
     outputs.write()
     for warning in warnings:
