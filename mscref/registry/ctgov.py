@@ -23,6 +23,7 @@ from typing import Any
 
 from mscref.data.dataset import Dataset, fold, names_of
 from mscref.data.errors import ImportFailed, ImportProblem, MscrefError
+from mscref.data.files import FileRefused, read_regular
 from mscref.data.models import (
     TIMEPOINT_PATTERN,
     Allocation,
@@ -62,19 +63,10 @@ def read_studies(paths: list[Path]) -> list[Study]:
     problems: list[ImportProblem] = []
     for path in paths:
         name = str(path)
-        try:
-            if path.stat().st_size > MAX_JSON_BYTES:
-                problems.append(ImportProblem(name, "", f"larger than {MAX_JSON_BYTES // 1048576} MiB"))
-                continue
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            problems.append(ImportProblem(name, "", "no such file"))
-            continue
-        except IsADirectoryError:
-            problems.append(ImportProblem(name, "", "is a directory, not a file"))
-            continue
-        except PermissionError:
-            problems.append(ImportProblem(name, "", "permission denied"))
+        try:  # a regular file only (never a FIFO or /dev/zero), of at most MAX_JSON_BYTES
+            raw = read_regular(path, MAX_JSON_BYTES)
+        except FileRefused as exc:
+            problems.append(ImportProblem(name, "", exc.reason))
             continue
         try:
             text = raw.decode("utf-8-sig")
@@ -667,15 +659,28 @@ def _primary_outcome(
 
 def map_studies(studies: list[Study], ds: Dataset) -> list[Mapped]:
     """Map every study; ImportFailed names each record whose fields are wrong. The same NCT id
-    twice in the input keeps the last record (a later page or file is newer)."""
+    twice in the input is fine when both records map to the same trial (the second is
+    dropped); when they differ, neither is silently preferred: that is a problem too."""
     mapped: dict[str, Mapped] = {}
     problems: list[ImportProblem] = []
     for study in studies:
         m = map_study(study, ds)
         m.study = study
         problems += [ImportProblem(study.file, study.label, p) for p in m.problems]
-        if not m.problems:
+        if m.problems:
+            continue
+        first = mapped.get(m.nct)
+        if first is None:
             mapped[m.nct] = m
+        elif first.trial != m.trial and first.study is not None:
+            problems.append(
+                ImportProblem(
+                    study.file,
+                    study.label,
+                    f"{m.nct} is also in {first.study.file}: {first.study.where}, with different "
+                    "content; import one of the two records",
+                )
+            )
     if problems:
         raise ImportFailed(problems)
     return list(mapped.values())

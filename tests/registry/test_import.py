@@ -272,13 +272,14 @@ def test_a_trial_that_would_not_validate_is_told_against_its_input_record(
     study = json.loads(SYNTHETIC.read_text())
     blank = copy.deepcopy(study)
     blank["protocolSection"]["identificationModule"]["briefTitle"] = "\u200b"
+    blank["protocolSection"]["identificationModule"]["nctId"] = "NCT99999902"
     bad = tmp_path / "page.json"
     bad.write_text(json.dumps({"studies": [study, blank]}), encoding="utf-8")
     target = data_copy / "trials.yaml" if into_data_dir else tmp_path / "out.yaml"
     before = target.read_bytes() if target.exists() else None
     code, _, err = import_into(target, bad)
     assert code == 1
-    record = f"{bad}: record 2 (NCT99999901): the trial it maps to:"
+    record = f"{bad}: record 2 (NCT99999902): the trial it maps to:"
     assert err.splitlines() == [
         f"{record} title: expected a non-empty string, got one with nothing visible in it",
         f"{record} registry.brief_title: expected a non-empty string, got one with nothing visible in it",

@@ -79,11 +79,16 @@ def evidence(
     flt = EvidenceFilter(indication, source, tuple(endpoint or ()), tuple(timepoint or ()), no_derived)
     result = analyse(ds, flt, ci, measure, tau2)
     if plot is not None:
-        from mscref.data.files import write_atomic
+        from mscref.data.files import Outputs
         from mscref.render.plots import figure_bytes, forest_figure, plot_format
 
         kind = plot_format(plot)
-        size = write_atomic(plot, figure_bytes(forest_figure(ds, result), kind), force=force)
+        outputs = Outputs(force=force, data_dir=ds.directory)
+        outputs.add(plot)
+        for warning in outputs.check():  # before drawing: a refused target costs nothing
+            typer.echo(warning, err=True)
+        outputs.set_content(plot, figure_bytes(forest_figure(ds, result), kind))
+        ((_path, size),) = outputs.write()
         typer.echo(f"wrote {plot} ({size:,} bytes, {len(result.pooled)} forest panels)", err=True)
     if not result.proportions:
         typer.echo("no count outcomes match", err=True)

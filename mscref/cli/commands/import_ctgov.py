@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +11,7 @@ import typer
 
 from mscref.cli.app import app, handles_errors
 from mscref.cli.common import DataDirOption, load
-from mscref.data.errors import DataError, ImportFailed, UsageError
+from mscref.data.errors import DataError, ImportFailed, MscrefError, UsageError
 from mscref.data.loader import load_dataset, shown_path
 
 import_app = typer.Typer(
@@ -27,7 +28,7 @@ def import_ctgov(
         list[Path], typer.Argument(help="ClinicalTrials.gov API v2 JSON: studies, lists, search pages.")
     ],
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="The trials YAML file to create or merge into.")
+        str, typer.Option("--output", "-o", help="The trials YAML file to create or merge into.")
     ],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
@@ -41,45 +42,52 @@ def import_ctgov(
     """
     import difflib
 
-    from mscref.data.files import write_atomic
+    from mscref.data.files import MAX_INPUT_BYTES, Outputs, check_target, output_path, read_regular
     from mscref.data.loader import check_trials_text
     from mscref.data.yamlio import decode
     from mscref.registry.ctgov import map_studies, read_studies
     from mscref.registry.merge import blame_import, merge_trials
 
-    if output.is_dir():
-        raise UsageError(f"{output} is a directory; -o takes the YAML file to write")
+    out = output_path(output)
     studies = read_studies(list(files))
     if not studies:
         raise UsageError("the input holds no study records; nothing to import")
-    in_data_dir = output.name == "trials.yaml" and (output.parent / "sources.yaml").exists()
-    context_dir = output.parent if in_data_dir else data_dir
+    in_data_dir = out.name == "trials.yaml" and (out.parent / "sources.yaml").exists()
+    context_dir = out.parent if in_data_dir else data_dir
     ds = load(context_dir)
+    # Check where the result goes before reading it: a FIFO or device is refused, not read.
+    outputs = Outputs(
+        force=True, data_dir=ds.directory, may_replace=out if in_data_dir else None, reads=tuple(files)
+    )
+    outputs.add(out)
+    warnings = [] if dry_run else outputs.check()
+    target = check_target(out, force=True, read_only_ok=True) if dry_run else outputs.targets[0]
     existing: str | None = None
-    if output.exists():
-        text, problem = decode(str(output), output.read_bytes())
+    raw = read_regular(target.real, MAX_INPUT_BYTES) if target.exists else None
+    if raw is not None:
+        text, problem = decode(str(out), raw)
         if problem is not None or text is None:
             raise DataError([problem] if problem else [])
         existing = text
         blank = all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
         if not in_data_dir and not blank:
-            problems = check_trials_text(str(output), existing, ds)
+            problems = check_trials_text(str(out), existing, ds)
             if problems:
                 raise DataError(problems)
     mapped = map_studies(studies, ds)
     taken = ds.all_ids()
-    result = merge_trials(existing, mapped, taken, str(output))
+    result = merge_trials(existing, mapped, taken, str(out))
     # Check the result exactly as it would be written, before anything touches the disk; a
     # problem in an imported trial is told against the input record it came from.
     try:
         if in_data_dir:
-            load_dataset(output.parent, overrides={"trials.yaml": result.text})
+            load_dataset(out.parent, overrides={"trials.yaml": result.text})
         else:
-            problems = check_trials_text(str(output), result.text, ds)
+            problems = check_trials_text(str(out), result.text, ds)
             if problems:
                 raise DataError(problems)
     except DataError as exc:
-        checked_as = shown_path(output) if in_data_dir else str(output)
+        checked_as = shown_path(out) if in_data_dir else str(out)
         raise ImportFailed(blame_import(list(exc.problems), result, checked_as)) from None
     for label_, items in (
         ("added", result.added),
@@ -101,5 +109,16 @@ def import_ctgov(
     if result.text == existing:
         typer.echo(f"{output}: {result.summary()}; file unchanged", err=True)
         return
-    write_atomic(output, result.text, force=True)
-    typer.echo(f"wrote {output}: {result.summary()}", err=True)
+    # The merge is of the text read above: if the file changed (or appeared) since, writing
+    # would lose that change.
+    now = read_regular(target.real, MAX_INPUT_BYTES) if os.path.lexists(target.real) else None
+    if now != raw:
+        raise MscrefError(
+            f"{out} changed while mscref was importing into it; nothing written: run the import again"
+        )
+    outputs.set_content(out, result.text)
+    outputs.write()
+    for warning in warnings:
+        typer.echo(warning, err=True)
+    via = f" (through the link to {target.real})" if target.real != out else ""
+    typer.echo(f"wrote {output}{via}: {result.summary()}", err=True)

@@ -6,7 +6,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,6 +27,9 @@ from mscref.cli.common import (
 from mscref.data.errors import UsageError
 from mscref.data.query import select
 from mscref.render.i18n import Lang
+
+if TYPE_CHECKING:
+    from mscref.data.files import Outputs
 from mscref.render.output import (
     Block,
     Document,
@@ -46,7 +49,7 @@ class ReportFormat(StrEnum):
 @handles_errors
 def report(
     output: Annotated[
-        Path | None,
+        str | None,
         typer.Option("--output", "-o", help="Write to FILE (default: stdout).", show_default=False),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
@@ -62,7 +65,7 @@ def report(
         Path | None,
         typer.Option(
             "--plots-dir",
-            help="Markdown only: save the charts as SVG here and link them.",
+            help="Markdown only: save the charts as SVG here (created if missing) and link them.",
             show_default=False,
         ),
     ] = None,
@@ -82,18 +85,23 @@ def report(
 
     Example: mscref report --indication gvhd -o gvhd.md
     """
-    from mscref.data.files import write_atomic
+    from mscref.data.files import Outputs, output_path
     from mscref.render.report import build_report
 
     if plots_dir is not None and fmt is not ReportFormat.MARKDOWN:
         raise UsageError("--plots-dir goes with --format markdown (the HTML report holds its charts)")
-    if plots_dir is not None and not plots_dir.is_dir():
-        raise UsageError(f"--plots-dir {plots_dir}: no such directory")
+    out = output_path(output) if output is not None else None
     ds = load(data_dir)
     flt = trial_filter(indication, source, phase, product_type, design, country, text)
     selection = select(ds, flt)
     figures = fmt is not ReportFormat.MARKDOWN or plots_dir is not None
     doc = build_report(ds, selection, flt, lang, figures=figures, png=fmt is ReportFormat.DOCX)
+    # Every file is planned and checked before the first is written: a refused report leaves
+    # no charts behind, and no output may replace a data file the report was built from.
+    outputs = Outputs(force=force, data_dir=ds.directory)
+    if plots_dir is not None:
+        outputs.make_folder(plots_dir)
+        doc = _plan_figures(doc, plots_dir, out, outputs)
     content: str | bytes
     if fmt is ReportFormat.HTML:
         content = document_html(doc, lang.value)
@@ -102,33 +110,34 @@ def report(
 
         content = document_docx(doc, lang.value)
     else:
-        if plots_dir is not None:
-            doc = _save_figures(doc, plots_dir, output, force)
         content = document_markdown(doc)
-    if output is None:
+    if out is not None:
+        outputs.add(out, content)
+    elif isinstance(content, bytes) and sys.stdout.isatty():
+        raise UsageError("a Word document is binary: write it to a file with -o FILE.docx")
+    for warning in outputs.check():
+        typer.echo(warning, err=True)
+    for path, size in outputs.write():
+        if path == out:
+            typer.echo(f"wrote {out} ({size:,} bytes, {len(selection.records)} records)", err=True)
+        else:
+            typer.echo(f"wrote {path}", err=True)
+    if out is None:
         if isinstance(content, bytes):
-            if sys.stdout.isatty():
-                raise UsageError("a Word document is binary: write it to a file with -o FILE.docx")
+            sys.stdout.flush()
             sys.stdout.buffer.write(content)
         else:
             sys.stdout.write(content)
-        return
-    size = write_atomic(output, content, force=force)
-    typer.echo(f"wrote {output} ({size:,} bytes, {len(selection.records)} records)", err=True)
 
 
-def _save_figures(doc: Document, plots_dir: Path, output: Path | None, force: bool) -> Document:
-    """Write each chart as SVG into ``plots_dir`` and point the markdown at it."""
-
-    from mscref.data.files import write_atomic
-
+def _plan_figures(doc: Document, plots_dir: Path, output: Path | None, outputs: Outputs) -> Document:
+    """Plan each chart as an SVG file in ``plots_dir`` and point the markdown at it."""
     blocks: list[Block] = []
     base = output.parent if output is not None else Path(".")
     for block in doc.blocks:
         if isinstance(block, Figure):
             target = plots_dir / block.name
-            write_atomic(target, block.svg, force=force)
-            typer.echo(f"wrote {target}", err=True)
+            outputs.add(target, block.svg)
             href = os.path.relpath(target, base).replace(os.sep, "/")
             block = Figure(block.caption, block.svg, block.name, href)
         blocks.append(block)

@@ -34,7 +34,7 @@ def schema(
 
     Example: mscref schema trials -o schemas/
     """
-    from mscref.data.files import write_atomic
+    from mscref.data.files import Outputs
     from mscref.data.jsonschema import file_schema, schema_names
 
     known = schema_names()
@@ -51,7 +51,10 @@ def schema(
     if not output.is_dir():
         what = "is a file; -o takes a directory" if output.exists() else "no such directory"
         raise UsageError(f"{output}: {what}")
+    outputs = Outputs(force=force)
     for name in chosen:
-        target = output / f"{name}.schema.json"
-        write_atomic(target, to_json(file_schema(name)), force=force)
+        outputs.add(output / f"{name}.schema.json", to_json(file_schema(name)))
+    for warning in outputs.check():  # every file checked before the first is written
+        typer.echo(warning, err=True)
+    for target, _size in outputs.write():
         typer.echo(f"wrote {target}", err=True)
