@@ -150,7 +150,7 @@ def fetch(
         progress.run, progress.resumed = resume.id, True
         since = resume.since
         token = resume.next_token
-        progress.pages, progress.seen = resume.pages, resume.seen
+        progress.pages, progress.seen, progress.total = resume.pages, resume.seen, resume.total
         progress.unchanged = resume.unchanged
     else:
         since = updated_since

@@ -17,6 +17,7 @@ import copy
 import json
 import re
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -194,6 +195,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     registry: FakeRegistry
     slow_seconds = 1.0
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up (a timeout, a killed fetch) is not the server's error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def serve(registry: FakeRegistry, slow_seconds: float = 1.0) -> Iterator[FakeRegistry]:
