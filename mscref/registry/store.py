@@ -27,11 +27,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mscref.data.dataset import Dataset
 from mscref.data.errors import MscrefError
 from mscref.registry.classify import CLASSIFIER_VERSION, Classified, classify_study, last_update, study_id
+
+if TYPE_CHECKING:
+    from mscref.registry.ctgov import Study
 
 CTGOV = "ctgov"
 STORE_FILE = "registry.sqlite"
@@ -234,6 +237,7 @@ class RegistryFilter:
     country: str | None = None
     since: str | None = None  # start date on or after: YYYY, YYYY-MM or YYYY-MM-DD
     include_non_msc: bool = False
+    ids: tuple[str, ...] = ()  # only these studies
 
 
 SORTS = {
@@ -491,6 +495,9 @@ class Store:
                 " AND c.country = ? COLLATE NOCASE)"
             )
             args.append(flt.country)
+        if flt.ids:
+            clauses.append(f"s.id IN ({', '.join('?' * len(flt.ids))})")
+            args += list(flt.ids)
         if flt.since:
             clauses.append("s.start_date >= ?")
             args.append(flt.since)
@@ -576,3 +583,23 @@ class Store:
         names = [d[0] for d in cur.description]
         for row in cur:
             yield dict(zip(names, row, strict=True))
+
+
+def stored_studies(path: Path, ids: Sequence[str]) -> list[Study]:
+    """The current stored version of each study, for ``import ctgov --from-store``; ImportFailed
+    names every id that is not an NCT id or not in the store."""
+    from mscref.data.errors import ImportFailed, ImportProblem
+    from mscref.registry.ctgov import Study
+
+    wanted = [i.strip().upper() for i in ids]
+    problems = [ImportProblem(str(path), i, "not an NCT id") for i in wanted if not i.startswith("NCT")]
+    with Store(path, readonly=True) as st:
+        found = st.current(wanted)
+    problems += [
+        ImportProblem(str(path), i, "not in the store (fetch it: mscref fetch ctgov --nct ID)")
+        for i in wanted
+        if i.startswith("NCT") and i not in found
+    ]
+    if problems:
+        raise ImportFailed(problems)
+    return [Study(str(path), f"stored {i}", found[i]) for i in dict.fromkeys(wanted)]

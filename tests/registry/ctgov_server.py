@@ -30,16 +30,33 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ctgov"
 
 # (tissue words in the intervention, condition, phases, status, country, start)
 _SYNTHETIC = [
-    ("Umbilical cord-derived mesenchymal stem cells", "Knee Osteoarthritis", ["PHASE1", "PHASE2"],
-     "RECRUITING", "China", "2021-05"),
-    ("Wharton’s jelly mesenchymal stromal cells", "Acute Respiratory Distress Syndrome", ["PHASE2"],
-     "COMPLETED", "Spain", "2020-04-01"),
-    ("Bone‑marrow‑derived mesenchymal stromal cells", "Graft Versus Host Disease", ["PHASE3"],
-     "ACTIVE_NOT_RECRUITING", "United States", "2016"),
+    (
+        "Umbilical cord-derived mesenchymal stem cells",
+        "Knee Osteoarthritis",
+        ["PHASE1", "PHASE2"],
+        "RECRUITING",
+        "China",
+        "2021-05",
+    ),
+    (
+        "Wharton’s jelly mesenchymal stromal cells",
+        "Acute Respiratory Distress Syndrome",
+        ["PHASE2"],
+        "COMPLETED",
+        "Spain",
+        "2020-04-01",
+    ),
+    (
+        "Bone‑marrow‑derived mesenchymal stromal cells",
+        "Graft Versus Host Disease",
+        ["PHASE3"],
+        "ACTIVE_NOT_RECRUITING",
+        "United States",
+        "2016",
+    ),
     ("AdiposeDerived MSCs", "Knee Osteoarthritis", ["PHASE2"], "COMPLETED", "Korea, Republic of", "2018-09"),
     ("Mesenchymal stromal cells", "Crohn's Disease", ["PHASE1"], "UNKNOWN", "Italy", "2014-02"),
-    ("Placental mesenchymal stem cells", "Made-up Condition Nobody Lists", [], "WITHDRAWN", "Testland",
-     None),
+    ("Placental mesenchymal stem cells", "Made-up Condition Nobody Lists", [], "WITHDRAWN", "Testland", None),
 ]
 
 
@@ -171,7 +188,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault == "truncated":
             self._send(200, raw[: len(raw) // 2], "application/json")
         elif fault == "html":
-            self._send(200, b"<!DOCTYPE html><html><body><h1>Service Unavailable</h1></body></html>", "text/html")
+            self._send(
+                200, b"<!DOCTYPE html><html><body><h1>Service Unavailable</h1></body></html>", "text/html"
+            )
         elif fault == "badtoken":
             self._send(400, b'{"message": "pageToken is not valid"}', "application/json")
         elif fault == "reset":
@@ -182,7 +201,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(raw[: len(raw) // 2])
             self.wfile.flush()
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            self.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
             self.connection.close()
             self.close_connection = True
         else:

@@ -47,7 +47,9 @@ def test_every_study_arrives_exactly_once_across_pages(registry: FakeRegistry, s
     assert stored_ids(store) == every
     assert Counter(registry.served) == Counter(every)  # each served once, on 4 pages of 10
     assert [p.get("pageToken") for p in registry.log] == [None, "tok-10", "tok-20", "tok-30"]
-    assert all(p["pageSize"] == "10" and "MesenchymaL".lower() in p["query.term"].lower() for p in registry.log)
+    assert all(
+        p["pageSize"] == "10" and "MesenchymaL".lower() in p["query.term"].lower() for p in registry.log
+    )
     lines = err.splitlines()
     assert lines[0] == "ClinicalTrials.gov: 31 studies match"  # countTotal, up front
     assert lines[-1].startswith("fetched 31 studies in 4 pages: 31 new, 0 changed, 0 unchanged;")
@@ -98,7 +100,9 @@ def test_a_later_fetch_asks_only_for_what_changed_and_keeps_history(
     assert versions[0]["study"]["protocolSection"]["statusModule"]["overallStatus"] == old_status
     assert versions[1]["study"]["protocolSection"]["statusModule"]["overallStatus"] == "TERMINATED"
     assert "protocolSection.statusModule.overallStatus" in versions[1]["changed"]
-    code, out, _ = run("registry", "list", "--store", str(store), "--status", "terminated", "--format", "json")
+    code, out, _ = run(
+        "registry", "list", "--store", str(store), "--status", "terminated", "--format", "json"
+    )
     assert [r["id"] for r in json.loads(out)] == [sid]
 
 
@@ -210,8 +214,20 @@ def test_usage_mistakes(registry: FakeRegistry, store: Path, args: list[str], me
 def _spawn(registry: FakeRegistry, store: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, "-m", "mscref", "fetch", "ctgov", "--base-url", registry.url, "--store", str(store),
-         "--page-size", "5", *FAST],
+        [
+            sys.executable,
+            "-m",
+            "mscref",
+            "fetch",
+            "ctgov",
+            "--base-url",
+            registry.url,
+            "--store",
+            str(store),
+            "--page-size",
+            "5",
+            *FAST,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from mscref.cli.app import app, handles_errors
-from mscref.cli.common import DataDirOption, load
+from mscref.cli.common import DataDirOption, StoreOption, load
 from mscref.data.errors import DataError, ImportFailed, UsageError
 from mscref.data.loader import load_dataset, shown_path
 
@@ -24,7 +24,10 @@ app.add_typer(import_app, name="import")
 @handles_errors
 def import_ctgov(
     files: Annotated[
-        list[Path], typer.Argument(help="ClinicalTrials.gov API v2 JSON: studies, lists, search pages.")
+        list[Path],
+        typer.Argument(
+            help="ClinicalTrials.gov API v2 JSON: studies, lists, search pages (NCT ids with --from-store)."
+        ),
     ],
     output: Annotated[
         Path, typer.Option("--output", "-o", help="The trials YAML file to create or merge into.")
@@ -33,6 +36,10 @@ def import_ctgov(
         bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
     data_dir: DataDirOption = None,
+    from_store: Annotated[
+        bool, typer.Option("--from-store", help="The arguments are NCT ids of studies in the registry store.")
+    ] = False,
+    store: StoreOption = None,
 ) -> None:
     """Turn ClinicalTrials.gov records into mscref trials, merging into OUT without losing anything:
     a trial already there (same NCT id) gets only its registry block updated.
@@ -49,7 +56,12 @@ def import_ctgov(
 
     if output.is_dir():
         raise UsageError(f"{output} is a directory; -o takes the YAML file to write")
-    studies = read_studies(list(files))
+    if from_store:
+        from mscref.registry.store import default_store_path, stored_studies
+
+        studies = stored_studies(store or default_store_path(), [str(f) for f in files])
+    else:
+        studies = read_studies(list(files))
     if not studies:
         raise UsageError("the input holds no study records; nothing to import")
     in_data_dir = output.name == "trials.yaml" and (output.parent / "sources.yaml").exists()
