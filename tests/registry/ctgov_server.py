@@ -90,7 +90,7 @@ def real_studies() -> list[dict[str, Any]]:
     out = []
     for path in sorted((FIXTURES / "real").glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
-        out += data["studies"] if "studies" in data else [data]
+        out += data.get("studies", [data])
     return out
 
 

@@ -145,7 +145,7 @@ def test_bad_answers_are_clear_errors_and_the_next_run_resumes(
     registry: FakeRegistry, store: Path, fault: str, message: str
 ) -> None:
     registry.fail(2, fault)
-    code, out, err = fetch(registry, store)
+    code, _out, err = fetch(registry, store)
     assert code == 1
     assert message.split("(")[0] in err and err.rstrip().splitlines()[-1].startswith("error: ")
     assert "keeps every page fetched before this error" in err
