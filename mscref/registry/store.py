@@ -538,7 +538,8 @@ class Store:
             raise ValueError(f"not a summary column: {a}, {b}")
 
         def col(name: str) -> str:
-            return "c.country" if name == "country" else f"s.{name}"
+            # a tissue the data set has no source record for is counted under its own words
+            return {"country": "c.country", "source": "coalesce(s.source, s.tissue)"}.get(name, f"s.{name}")
 
         joined = "country" in (a, b)
         frm = "studies s" + (

@@ -38,9 +38,9 @@ def source_label(ds: Dataset, source: str | None, tissue: str | None) -> str:
         try:
             src = ds.source(source)
         except MscrefError:
-            return source
+            return f"{source} (no source record)"
         return src.abbreviation or src.name
-    return f"{tissue} (no record)" if tissue else UNKNOWN
+    return f"{tissue} (no source record)" if tissue else UNKNOWN
 
 
 def indication_label(ds: Dataset, indication: str | None) -> str:
