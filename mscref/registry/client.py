@@ -132,10 +132,13 @@ class Client:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, _Retryable) and exc.retry_after is not None:
             wait = max(wait, exc.retry_after)
-        wait = min(wait, s.max_wait)
-        if self.on_retry is not None:
-            self.on_retry(str(exc), wait)
-        return wait
+        return min(wait, s.max_wait)
+
+    def _before_sleep(self, state: tenacity.RetryCallState) -> None:
+        """Tell of a retry (only when there will be one) before waiting for it."""
+        if self.on_retry is not None and state.next_action is not None:
+            exc = state.outcome.exception() if state.outcome else None
+            self.on_retry(str(exc), state.next_action.sleep)
 
     def studies(self, params: dict[str, str]) -> Page:
         """One page of ``/studies``, retried as the settings allow."""
@@ -146,6 +149,7 @@ class Client:
             retry=tenacity.retry_if_exception_type(_Retryable),
             stop=tenacity.stop_after_attempt(self.settings.retries + 1),
             wait=self._wait,
+            before_sleep=self._before_sleep,
             reraise=True,
         )
         try:

@@ -110,7 +110,11 @@ def fetch_ctgov(
     def on_page(p: Progress) -> None:
         if not announced:
             announced.append(True)
-            what = f"{p.total:,} studies match" if p.total is not None else "the count is unknown"
+            what = (
+                f"{p.total:,} {'study matches' if p.total == 1 else 'studies match'}"
+                if p.total is not None
+                else "the count is unknown"
+            )
             since_text = f", updated since {p.since}" + (" (the last complete run)" if p.incremental else "")
             resumed = " (resuming an interrupted run)" if p.resumed else ""
             if bar is None:
@@ -155,7 +159,7 @@ def fetch_ctgov(
         studies, msc = st.count()
     limit = " (stopped at --max-studies)" if progress.state == "limit" else ""
     say(
-        f"fetched {progress.seen:,} studies in {progress.pages:,}"
+        f"fetched {progress.seen:,} stud{'y' if progress.seen == 1 else 'ies'} in {progress.pages:,}"
         f" page{'s' if progress.pages != 1 else ''}{limit}:"
         f" {len(progress.added):,} new, {len(progress.changed):,} changed, {progress.unchanged:,} unchanged;"
         f" {path} holds {studies:,} studies ({msc:,} MSC)"
