@@ -52,6 +52,7 @@ def test_every_study_arrives_exactly_once_across_pages(registry: FakeRegistry, s
     )
     lines = err.splitlines()
     assert lines[0] == "ClinicalTrials.gov: 31 studies match"  # countTotal, up front
+    assert len(lines) == 2 and "━" not in err  # not a terminal: no bar, one line at the end
     assert lines[-1].startswith("fetched 31 studies in 4 pages: 31 new, 0 changed, 0 unchanged;")
     assert runs(store) == [("done", 4, 31, 31, 0, 0, None)]
 
@@ -281,3 +282,42 @@ def test_a_run_killed_mid_fetch_resumes_without_loss_or_duplicates(
     with sqlite3.connect(store) as db:
         assert db.execute("SELECT count(*) FROM versions").fetchone()[0] == 31
         assert db.execute("SELECT state FROM runs").fetchall() == [("done",)]
+
+
+def test_a_terminal_gets_a_progress_bar(registry: FakeRegistry, store: Path) -> None:
+    """stderr a real pseudo-terminal: the rich bar is drawn; piped (every other test): never."""
+    pty = pytest.importorskip("pty", reason="no pseudo-terminals on this platform")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: mscref with its stdio on the terminal
+        os.environ.update({"COLUMNS": "100", "PYTHONPATH": str(ROOT)})
+        os.execv(
+            sys.executable,
+            [
+                sys.executable,
+                "-m",
+                "mscref",
+                "fetch",
+                "ctgov",
+                "--base-url",
+                registry.url,
+                "--store",
+                str(store),
+                "--page-size",
+                "10",
+                *FAST,
+            ],
+        )
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    text = out.decode("utf-8", errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert "fetching" in text and "━" in text and "31/31" in text
+    assert "fetched 31 studies in 4 pages" in text
