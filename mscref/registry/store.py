@@ -573,6 +573,11 @@ class Store:
                 out[sid] = json.loads(row[0])
         return out
 
+    def export_columns(self) -> list[tuple[str, str]]:
+        """(name, SQLite type) of every column ``export_rows`` gives, in order."""
+        info = self.db.execute("PRAGMA table_info(studies)").fetchall()
+        return [(r[1], r[2]) for r in info] + [("json", "TEXT")]
+
     def export_rows(self, flt: RegistryFilter, registry: str = CTGOV) -> Iterator[dict[str, Any]]:
         """Every kept study's current row with its JSON text, for export."""
         where, args = self._where(flt, registry)

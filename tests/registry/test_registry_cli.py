@@ -149,6 +149,8 @@ def test_export_csv_json_parquet(filled: Path, tmp_path: Path) -> None:
     assert code == 0, err
     table = pq.read_table(target)
     assert table.num_rows == len(MSC) and sorted(table.column("id").to_pylist()) == sorted(MSC)
+    first = table.slice(0, 1).to_pylist()[0]
+    assert json.loads(first["json"]) == by_id[first["id"]] and isinstance(first["enrollment"], int)
     code, _, err = reg(filled, "export", "--format", "parquet", "-o", str(target))
     assert code == 1 and "exists; use --force" in err
     assert reg(filled, "export", "--format", "parquet")[0] == 2

@@ -270,23 +270,23 @@ def export(
         raise UsageError("parquet is binary: give the file to write with -o FILE.parquet")
     if fmt is ExportFormat.PARQUET:
         try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
+            import pyarrow  # noqa: F401
         except ImportError:
             raise MscrefError(
                 "Parquet export needs pyarrow, which is not installed: pip install 'mscref[parquet]'"
                 " (or export --format csv or json)"
             ) from None
-    with _open(store) as st:
-        rows = list(st.export_rows(RegistryFilter(include_non_msc=all_studies)))
-    content: str | bytes
+    flt = RegistryFilter(include_non_msc=all_studies)
     if fmt is ExportFormat.PARQUET:
-        columns = list(rows[0]) if rows else ["registry", "id", "json"]
-        table = pa.table({c: [r[c] for r in rows] for c in columns})
-        buf = io.BytesIO()
-        pq.write_table(table, buf)
-        content = buf.getvalue()
-    elif fmt is ExportFormat.JSON:
+        assert output is not None
+        with _open(store) as st:
+            n = _write_parquet(output, st, flt, force=force)
+        typer.echo(f"wrote {output} ({output.stat().st_size:,} bytes, {n:,} studies)", err=True)
+        return
+    with _open(store) as st:
+        rows = list(st.export_rows(flt))
+    content: str
+    if fmt is ExportFormat.JSON:
         records: list[dict[str, Any]] = []
         for r in rows:
             rec = dict(r)
@@ -304,7 +304,7 @@ def export(
             writer.writerows([list(r.values()) for r in rows])
         content = out.getvalue()
     if output is None:
-        sys.stdout.write(content if isinstance(content, str) else content.decode())
+        sys.stdout.write(content)
         return
     size = write_atomic(output, content, force=force)
     typer.echo(f"wrote {output} ({size:,} bytes, {len(rows):,} studies)", err=True)
@@ -328,3 +328,45 @@ def classify(store: StoreOption = None, data_dir: DataDirOption = None) -> None:
     with Store(path) as st:
         n = st.reclassify(ds)
     typer.echo(f"classified {n:,} studies in {path}", err=True)
+
+
+def _write_parquet(path: Path, st: Store, flt: Any, *, force: bool) -> int:
+    """Stream the store into a Parquet file 10,000 rows at a time (a million studies never sit
+    in memory at once), through a temporary file renamed into place: a failure leaves no file
+    or the old one."""
+    import itertools
+    import os
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from mscref.data.errors import MscrefError
+
+    if path.is_dir():
+        raise MscrefError(f"{path} is a directory")
+    if path.exists() and not force:
+        raise MscrefError(f"{path} exists; use --force to overwrite it")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise MscrefError(f"cannot write {path}: no such directory {parent}")
+    schema = pa.schema(
+        [
+            (name, pa.int64() if kind.upper() == "INTEGER" else pa.string())
+            for name, kind in st.export_columns()
+        ]
+    )
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    os.close(fd)
+    n = 0
+    try:
+        with pq.ParquetWriter(tmp, schema) as writer:
+            rows = st.export_rows(flt)
+            while batch := list(itertools.islice(rows, 10_000)):
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                n += len(batch)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return n
