@@ -198,7 +198,7 @@ def phase_of(phases: list[str]) -> str | None:
 
 def match_indication(conditions: list[str], ds: Dataset) -> tuple[str | None, list[str], list[str]]:
     """(indication id, unmatched conditions, flags) from the registry's conditions."""
-    names = [(fold(n), ind.id) for ind in ds.indications for n in names_of(ind)]
+    names = _lookups(ds).indication_names
     matched: dict[str, str] = {}
     unmatched: list[str] = []
     for cond in conditions:
@@ -225,6 +225,33 @@ def match_indication(conditions: list[str], ds: Dataset) -> tuple[str | None, li
     if unmatched:
         flags.append("conditions no indication alias matches: " + "; ".join(unmatched))
     return (ids[0] if ids else None), unmatched, flags
+
+
+class _Lookups:
+    """A data set's folded indication names and resolved tissues, worked out once: classifying
+    10,000 studies would otherwise fold every alias 10,000 times."""
+
+    def __init__(self, ds: Dataset) -> None:
+        self.ds = ds  # held, so its id is not reused while this is cached
+        self.indication_names = [(fold(n), ind.id) for ind in ds.indications for n in names_of(ind)]
+        self._sources: dict[str, str | None] = {}
+
+    def source_of(self, tissue: str, ds: Dataset) -> str | None:
+        if tissue not in self._sources:
+            try:
+                self._sources[tissue] = ds.resolve_source(tissue).id
+            except MscrefError:
+                self._sources[tissue] = None
+        return self._sources[tissue]
+
+
+_LOOKUPS: list[_Lookups] = []
+
+
+def _lookups(ds: Dataset) -> _Lookups:
+    if not _LOOKUPS or _LOOKUPS[0].ds is not ds:
+        _LOOKUPS[:] = [_Lookups(ds)]
+    return _LOOKUPS[0]
 
 
 def _text(value: Any) -> str | None:
@@ -283,9 +310,8 @@ def classify_study(study: dict[str, Any], ds: Dataset) -> Classified:
     tissue, tissue_evidence = classify_tissue(study)
     source = None
     if tissue is not None:
-        try:
-            source = ds.resolve_source(tissue).id
-        except MscrefError:
+        source = _lookups(ds).source_of(tissue, ds)
+        if source is None:
             tissue_evidence += f"; the data has no source record for {tissue}"
     origin, origin_evidence = classify_origin(study)
     product_type, product_evidence = classify_product(study)
