@@ -321,3 +321,16 @@ def test_a_terminal_gets_a_progress_bar(registry: FakeRegistry, store: Path) -> 
     assert os.waitstatus_to_exitcode(status) == 0, text
     assert "fetching" in text and "━" in text and "31/31" in text
     assert "fetched 31 studies in 4 pages" in text
+
+
+def test_retry_after_takes_seconds_or_an_http_date() -> None:
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    from mscref.registry.client import _retry_after
+
+    assert _retry_after("7") == 7.0
+    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past: no wait
+    later = _retry_after(format_datetime(datetime.now(UTC) + timedelta(seconds=120), usegmt=True))
+    assert later is not None and 100 < later <= 120
+    assert _retry_after("soon") is None and _retry_after(None) is None
