@@ -162,3 +162,15 @@ def trial_filter(
         country=country,
         text=text,
     )
+
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        envvar="MSCREF_STORE",
+        help="The registry store (default: registry.sqlite in the user data directory, e.g."
+        " $XDG_DATA_HOME/mscref; also $MSCREF_STORE).",
+        show_default=False,
+    ),
+]

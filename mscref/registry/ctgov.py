@@ -21,7 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from mscref.data.dataset import Dataset, fold, names_of
+from mscref.data.dataset import Dataset
 from mscref.data.errors import ImportFailed, ImportProblem, MscrefError
 from mscref.data.files import FileRefused, read_regular
 from mscref.data.models import (
@@ -35,6 +35,19 @@ from mscref.data.models import (
     RegistryStudyType,
     date_problem,
 )
+from mscref.registry.classify import (
+    ENGINEERED,
+    MSC,
+    PHASES,
+    PLACEBO,
+    VESICLES,
+    classify_origin,
+    classify_tissue,
+    match_indication,
+    texts,
+)
+
+__all__ = ["classify_origin", "classify_tissue", "map_studies", "read_studies"]
 
 MAX_JSON_BYTES = 64 * 1024 * 1024
 
@@ -145,81 +158,10 @@ def _get(data: Any, *keys: str) -> Any:
 # ------------------------------------------------------------------------------------------
 # Classifying source tissue and origin from the record's words
 
-# (tissue as a source would name it, pattern); more specific first (cord blood before cord).
-_TISSUES: list[tuple[str, re.Pattern[str]]] = [
-    ("umbilical cord blood", re.compile(r"\b(umbilical\s+)?cord[-\s]+blood\b|\bUCB\b", re.I)),
-    (
-        "umbilical cord",
-        re.compile(r"\bumbilical[-\s]+cord\b(?![-\s]+blood)|wharton'?s?[-\s]+jelly|\bh?UC-?MSCs?\b", re.I),
-    ),
-    (
-        "adipose",
-        re.compile(r"\badipose\b|\bfat[-\s]derived\b|\blipoaspirate\b|\bh?AD-?MSCs?\b|\bADSCs?\b", re.I),
-    ),
-    ("bone marrow", re.compile(r"\bbone[-\s]+marrow\b|\bBM-?MSCs?\b|\bmarrow[-\s]derived\b", re.I)),
-    ("amnion", re.compile(r"\bamnio(n|tic)\b|\bh?AMSCs?\b", re.I)),
-    ("placenta", re.compile(r"\bplacenta(l)?\b", re.I)),
-    ("dental pulp", re.compile(r"\bdental[-\s]+pulp\b|\bDPSCs?\b", re.I)),
-    ("menstrual blood", re.compile(r"\bmenstrual[-\s]+blood\b", re.I)),
-]
-_ALLOGENEIC = re.compile(r"\ballogen(e)?ic\b", re.I)
-_AUTOLOGOUS = re.compile(r"\bautologous\b", re.I)
-_MSC = re.compile(r"\bmesenchymal\b|\bstromal\b|\bMSCs?\b|\bMSC-", re.I)
-_VESICLES = re.compile(r"\bexosomes?\b|\bextracellular[-\s]+vesicles?\b|\bsecretome\b|\bEVs?\b", re.I)
-_ENGINEERED = re.compile(r"\bgenetically[-\s]+(modified|engineered)\b|\btransduced\b|\bengineered\b", re.I)
-_PLACEBO = re.compile(r"\bplacebo\b|\bsham\b|\bvehicle\b", re.I)
-
-
-def _texts(study: dict[str, Any]) -> list[tuple[str, str]]:
-    """(where, text) for the words that describe what was given: interventions, then titles."""
-    ps = study.get("protocolSection", {})
-    out: list[tuple[str, str]] = []
-    for i, iv in enumerate(_seq(_get(ps, "armsInterventionsModule", "interventions"))):
-        if not isinstance(iv, dict) or _PLACEBO.search(str(iv.get("name", ""))):
-            continue
-        for key in ("name", "description"):
-            if isinstance(iv.get(key), str):
-                out.append((f"interventions[{i}].{key}", iv[key]))
-    for key in ("briefTitle", "officialTitle"):
-        text = _get(ps, "identificationModule", key)
-        if isinstance(text, str):
-            out.append((key, text))
-    return out
-
-
-def classify_tissue(study: dict[str, Any]) -> tuple[str | None, str]:
-    """The tissue the record names, with the words it was read from; None when it names none
-    or names more than one (then the evidence says which)."""
-    found: dict[str, str] = {}
-    for where, text in _texts(study):
-        for tissue, pattern in _TISSUES:
-            m = pattern.search(text)
-            if m and tissue not in found:
-                found[tissue] = f"{where}: '{m.group(0)}'"
-                if tissue == "umbilical cord blood":
-                    text = pattern.sub(" ", text)  # "cord blood" is not also "umbilical cord"
-    if not found:
-        return None, "unknown: no source tissue named in the interventions or titles"
-    if len(found) > 1:
-        return None, "unknown: several tissues named (" + "; ".join(
-            f"{t} from {w}" for t, w in found.items()
-        ) + ")"
-    ((tissue, where),) = found.items()
-    return tissue, f"{tissue} from {where}"
-
-
-def classify_origin(study: dict[str, Any]) -> tuple[str | None, str]:
-    allo = auto = None
-    for where, text in _texts(study):
-        allo = allo or (where if _ALLOGENEIC.search(text) else None)
-        auto = auto or (where if _AUTOLOGOUS.search(text) else None)
-    if allo and auto:
-        return None, f"unknown: both allogeneic ({allo}) and autologous ({auto}) named"
-    if allo:
-        return "allogeneic", f"allogeneic from {allo}"
-    if auto:
-        return "autologous", f"autologous from {auto}"
-    return None, "unknown: neither allogeneic nor autologous named"
+# The classifiers live in classify.py, shared with the registry store; these names stay here
+# for the importer and for scripts that used them.
+_texts = texts
+_MSC, _VESICLES, _ENGINEERED, _PLACEBO = MSC, VESICLES, ENGINEERED, PLACEBO
 
 
 # ------------------------------------------------------------------------------------------
@@ -267,15 +209,7 @@ def _date(value: Any, path: str, problems: list[str]) -> str | None:
     return text
 
 
-_PHASES = {
-    ("EARLY_PHASE1",): ("0", "early phase 1"),
-    ("PHASE1",): ("1", None),
-    ("PHASE1", "PHASE2"): ("1/2", None),
-    ("PHASE2",): ("2", None),
-    ("PHASE2", "PHASE3"): ("2/3", None),
-    ("PHASE3",): ("3", None),
-    ("PHASE4",): ("4", None),
-}
+_PHASES = PHASES
 
 
 def _slug(text: str, fallback: str) -> str:
@@ -331,37 +265,6 @@ def _seq(value: Any, path: str = "", problems: list[str] | None = None) -> list[
     if value is not None and problems is not None:
         problems.append(f"{path}: expected a list, got {_shape(value)}")
     return []
-
-
-def match_indication(conditions: list[str], ds: Dataset) -> tuple[str | None, list[str], list[str]]:
-    """(indication id, unmatched conditions, flags) from the registry's conditions."""
-    names = [(fold(n), ind.id) for ind in ds.indications for n in names_of(ind)]
-    matched: dict[str, str] = {}
-    unmatched: list[str] = []
-    for cond in conditions:
-        key = fold(cond)
-        hits = {iid for name, iid in names if name == key or (len(name) >= 6 and name in key)}
-        if len(hits) == 1:
-            matched[cond] = hits.pop()
-        elif hits:
-            # "Lupus Nephritis" names lupus nephritis and SLE: keep the most specific (a child)
-            leaves = {h for h in hits if not any(ds.indication(o).parent == h for o in hits)}
-            if len(leaves) == 1:
-                matched[cond] = leaves.pop()
-            else:
-                unmatched.append(cond)
-        else:
-            unmatched.append(cond)
-    flags = []
-    ids = sorted(set(matched.values()))
-    if len(ids) > 1:
-        flags.append(
-            "conditions match several indications (" + ", ".join(ids) + "); indication left unclassified"
-        )
-        return None, unmatched, flags
-    if unmatched:
-        flags.append("conditions no indication alias matches: " + "; ".join(unmatched))
-    return (ids[0] if ids else None), unmatched, flags
 
 
 def map_study(study: Study, ds: Dataset) -> Mapped:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from mscref.cli.app import app, handles_errors
-from mscref.cli.common import DataDirOption, load
+from mscref.cli.common import DataDirOption, StoreOption, load
 from mscref.data.errors import DataError, ImportFailed, MscrefError, UsageError
 from mscref.data.loader import load_dataset, shown_path
 
@@ -25,7 +25,10 @@ app.add_typer(import_app, name="import")
 @handles_errors
 def import_ctgov(
     files: Annotated[
-        list[Path], typer.Argument(help="ClinicalTrials.gov API v2 JSON: studies, lists, search pages.")
+        list[Path],
+        typer.Argument(
+            help="ClinicalTrials.gov API v2 JSON: studies, lists, search pages (NCT ids with --from-store)."
+        ),
     ],
     output: Annotated[
         str, typer.Option("--output", "-o", help="The trials YAML file to create or merge into.")
@@ -34,6 +37,10 @@ def import_ctgov(
         bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
     data_dir: DataDirOption = None,
+    from_store: Annotated[
+        bool, typer.Option("--from-store", help="The arguments are NCT ids of studies in the registry store.")
+    ] = False,
+    store: StoreOption = None,
 ) -> None:
     """Turn ClinicalTrials.gov records into mscref trials, merging into OUT without losing anything:
     a trial already there (same NCT id) gets only its registry block updated.
@@ -49,7 +56,12 @@ def import_ctgov(
     from mscref.registry.merge import blame_import, merge_trials
 
     out = output_path(output)
-    studies = read_studies(list(files))
+    if from_store:
+        from mscref.registry.store import default_store_path, stored_studies
+
+        studies = stored_studies(store or default_store_path(), [str(f) for f in files])
+    else:
+        studies = read_studies(list(files))
     if not studies:
         raise UsageError("the input holds no study records; nothing to import")
     in_data_dir = out.name == "trials.yaml" and (out.parent / "sources.yaml").exists()
@@ -57,7 +69,10 @@ def import_ctgov(
     ds = load(context_dir)
     # Check where the result goes before reading it: a FIFO or device is refused, not read.
     outputs = Outputs(
-        force=True, data_dir=ds.directory, may_replace=out if in_data_dir else None, reads=tuple(files)
+        force=True,
+        data_dir=ds.directory,
+        may_replace=out if in_data_dir else None,
+        reads=() if from_store else tuple(files),
     )
     outputs.add(out)
     warnings = [] if dry_run else outputs.check()

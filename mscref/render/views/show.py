@@ -399,3 +399,71 @@ def _source_document(ds: Dataset, src: Source, lang: Lang) -> Document:
         blocks.append(Bullets(tuple(f"{t.id}: {t.title}" for t in trials)))
     blocks += _reference_blocks(ds, refs, lang)
     return Document(title, tuple(blocks))
+
+
+# ------------------------------------------------------------------------------------------
+# The registry record a curated trial links to (from the local store, when there is one)
+
+
+def registry_link_json(study: dict[str, Any], fetched: str) -> dict[str, Any]:
+    """What the stored registry record says now: status, enrolment, dates, sites."""
+    ps = study.get("protocolSection") if isinstance(study.get("protocolSection"), dict) else {}
+    assert isinstance(ps, dict)
+
+    def get(*keys: str) -> Any:
+        node: Any = ps
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        return node
+
+    locations = get("contactsLocationsModule", "locations")
+    sites = [
+        ", ".join(str(loc[k]) for k in ("facility", "city", "country") if isinstance(loc.get(k), str))
+        for loc in (locations if isinstance(locations, list) else [])
+        if isinstance(loc, dict)
+    ]
+    return {
+        "id": get("identificationModule", "nctId"),
+        "status": get("statusModule", "overallStatus"),
+        "enrollment": get("designModule", "enrollmentInfo", "count"),
+        "enrollment_type": get("designModule", "enrollmentInfo", "type"),
+        "start_date": get("statusModule", "startDateStruct", "date"),
+        "primary_completion_date": get("statusModule", "primaryCompletionDateStruct", "date"),
+        "completion_date": get("statusModule", "completionDateStruct", "date"),
+        "last_update": get("statusModule", "lastUpdatePostDateStruct", "date"),
+        "has_results": bool(study.get("hasResults")),
+        "sites": [s for s in sites if s],
+        "fetched": fetched,
+    }
+
+
+def registry_link_blocks(links: list[dict[str, Any]]) -> list[Heading | Fields | Bullets]:
+    """The linked registry records, as ``show`` prints them after the curated record."""
+    blocks: list[Heading | Fields | Bullets] = []
+    for link in links:
+        n = link["enrollment"]
+        enrol = (
+            None
+            if n is None
+            else f"{n:,}" + (" (estimated)" if link["enrollment_type"] == "ESTIMATED" else "")
+        )
+        blocks.append(Heading(f"Registry record {link['id']} (stored {link['fetched'][:10]})"))
+        blocks.append(
+            Fields(
+                (
+                    ("Status", (link["status"] or "").lower().replace("_", " ") or None),
+                    ("Enrolment", enrol),
+                    ("Start", link["start_date"]),
+                    ("Primary completion", link["primary_completion_date"]),
+                    ("Completion", link["completion_date"]),
+                    ("Last update posted", link["last_update"]),
+                    ("Results posted", "yes" if link["has_results"] else "no"),
+                    ("Sites", f"{len(link['sites'])}" if link["sites"] else None),
+                )
+            )
+        )
+        if link["sites"]:
+            shown = link["sites"][:10]
+            more = len(link["sites"]) - len(shown)
+            blocks.append(Bullets((*shown, *([f"… and {more} more"] if more else []))))
+    return blocks
