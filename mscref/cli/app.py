@@ -3,7 +3,9 @@ command asked for."""
 
 from __future__ import annotations
 
+import codecs
 import functools
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -105,9 +107,31 @@ def _command_name(info: Any) -> str:
     return info.name or typer.main.get_command_name(info.callback.__name__)
 
 
+def fit_stdout() -> None:
+    """Let standard output write what its encoding cannot hold (``PYTHONIOENCODING=ascii``,
+    ``latin-1``, a C locale) as stand-ins (é as e, — as -, anything else as ?) instead of failing.
+    Tables are fitted before they are drawn (ASCII borders, see ``render.termtable``)."""
+    stream = sys.stdout
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        unicode = codecs.lookup(encoding).name.startswith("utf")
+    except LookupError:
+        unicode = False
+    if unicode or not isinstance(stream, io.TextIOWrapper):
+        return
+    from mscref.render.termtable import encode_fallback
+
+    codecs.register_error(_STAND_IN_ERRORS, encode_fallback)
+    stream.reconfigure(errors=_STAND_IN_ERRORS)
+
+
+_STAND_IN_ERRORS = "mscref-stand-in"
+
+
 def main(argv: list[str] | None = None) -> None:
     """The console entry point: the CLI, with one line instead of a traceback for a bug."""
     args = sys.argv[1:] if argv is None else argv
+    fit_stdout()
     try:
         app_for(args)(args=args, prog_name="mscref")
     except Exception as exc:  # the one broad catch: a user's mistake never gets here (see handles_errors)

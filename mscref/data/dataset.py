@@ -34,7 +34,21 @@ _VERDICT_ORDER = list(Verdict)
 
 def fold(text: str) -> str:
     """A name as it is matched: width-normalised, case-folded, without spaces or punctuation."""
-    return _FOLD.sub("", unicodedata.normalize("NFKC", text).casefold())
+    return _FOLD.sub("", unicodedata.normalize("NFKC", _undo_escapes(text)).casefold())
+
+
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _undo_escapes(text: str) -> str:
+    """A name typed in a C locale arrives with its UTF-8 bytes escaped as lone surrogates
+    (Python's ``surrogateescape``); read them as the UTF-8 they are."""
+    if not _ESCAPED_BYTE.search(text):
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8")
+    except UnicodeError:
+        return text
 
 
 def name_fields(record: Source | Indication | Product) -> Iterator[tuple[str, str]]:

@@ -1,0 +1,143 @@
+"""Hostile runs: odd encodings, Ctrl-C, a closed pipe, huge fields, unreadable folders.
+
+These run the real program in a subprocess where the process itself matters (its encoding,
+signals, pipes, exit status), with the width pinned and no colour, as the other CLI tests do.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mscref.cli import app
+from tests.conftest import MINIMAL, Edit
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = ["--data-dir", str(MINIMAL)]
+
+
+def env(**extra: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("MSCREF_", "PYTHONIOENCODING", "LC_"))}
+    base.pop("FORCE_COLOR", None)
+    return {**base, "COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb", **extra}
+
+
+def mscref(*args: str, **extra: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "mscref", *args],
+        capture_output=True,
+        env=env(**extra),
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# An output encoding that is not UTF-8
+
+TABLE_COMMANDS = [
+    ["compare", "uc", "ad", "bm", "am"],
+    ["compare", "脐带", "羊膜", "--lang", "zh"],
+    ["trials"],
+    ["trials", "--lang", "zh"],
+    ["claims"],
+    ["products"],
+    ["indications"],
+    ["summary"],
+    ["evidence"],
+    ["show", "msb-gvhd001"],
+    ["show", "骨髓", "--lang", "zh"],
+]
+ENCODINGS = {
+    "ascii": {"PYTHONIOENCODING": "ascii"},
+    "latin-1": {"PYTHONIOENCODING": "latin-1"},
+    "C locale": {"LC_ALL": "C", "PYTHONUTF8": "0"},
+}
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS, ids=list(ENCODINGS))
+@pytest.mark.parametrize("argv", TABLE_COMMANDS, ids=" ".join)
+def test_every_table_command_draws_in_a_narrow_encoding(argv: list[str], encoding: str) -> None:
+    result = mscref(*argv, **ENCODINGS[encoding])
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
+    assert result.stderr == b""
+    codec = "latin-1" if encoding == "latin-1" else "ascii"
+    out = result.stdout.decode(codec)  # every byte is a character of the output's encoding
+    assert "+---" in out or argv[0] == "show"  # ASCII borders, no box drawing
+    assert "━" not in out and "│" not in out
+
+
+def test_the_ascii_table_lines_up_and_names_what_it_could_not_write() -> None:
+    out = mscref("compare", "脐带", "羊膜", "--lang", "zh", PYTHONIOENCODING="ascii").stdout.decode("ascii")
+    lines = out.splitlines()
+    grid = [line for line in lines if line.startswith(("+", "|"))]
+    assert len({len(line) for line in grid}) == 1, "every grid line is as wide as the others"
+    assert "?" in out  # the Chinese names, which ASCII cannot hold
+    utf8 = mscref("compare", "脐带", "羊膜", "--lang", "zh").stdout.decode("utf-8")
+    assert "┏" in utf8 and "脐带" in utf8  # a UTF-8 output is untouched
+
+
+def test_latin_1_keeps_what_it_can_hold_and_stands_in_for_the_rest() -> None:
+    out = mscref("show", "msb-gvhd001", PYTHONIOENCODING="latin-1").stdout.decode("latin-1")
+    utf8 = mscref("show", "msb-gvhd001").stdout.decode("utf-8")
+    assert ("×" in utf8) == ("×" in out)  # latin-1 holds the multiplication sign
+    if "—" in utf8:
+        assert "—" not in out
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "markdown"])
+def test_machine_formats_stay_parseable_in_ascii(fmt: str) -> None:
+    import csv
+    import io
+    import json
+
+    result = mscref("trials", "--format", fmt, "--lang", "zh", PYTHONIOENCODING="ascii")
+    assert result.returncode == 0, result.stderr
+    text = result.stdout.decode("ascii")
+    if fmt == "json":
+        records = json.loads(text)
+        assert records and all(isinstance(r, dict) for r in records)
+    elif fmt == "csv":
+        rows = list(csv.reader(io.StringIO(text)))
+        assert len({len(r) for r in rows}) == 1
+    else:
+        rows = [line for line in text.splitlines() if line.startswith("|")]
+        assert len({line.count(" | ") for line in rows[2:]}) <= 2  # escaped pipes are not separators
+
+
+def test_help_is_readable_in_ascii() -> None:
+    result = mscref("--help", PYTHONIOENCODING="ascii")
+    assert result.returncode == 0
+    result.stdout.decode("ascii")
+
+
+def test_stand_ins_never_add_a_quote_or_bracket_to_a_stream() -> None:
+    import codecs
+
+    from mscref.render.termtable import encode_fallback, fit_encoding
+
+    text = "“quoted” ≥ 5 — Sjögren 脐带"
+    codecs.register_error("test-stand-in", encode_fallback)
+    plain = text.encode("ascii", "test-stand-in").decode("ascii")
+    assert plain == "?quoted? ? 5 - Sjogren ??"  # nothing that means something in JSON, CSV or HTML
+    assert fit_encoding(text, "ascii") == '"quoted" >= 5 - Sjogren ??'  # inside a drawn table
+    assert fit_encoding(text, "utf-8") == text
+
+
+# ------------------------------------------------------------------------------------------
+# Terminal output is plain text whatever the data holds
+
+
+def test_control_characters_in_the_data_never_reach_the_terminal(edit: Edit) -> None:
+    title = '    title: "A\\e[31mB\\a\\rC\\tD"\n'  # YAML escapes: ESC, BEL, CR, TAB
+    data = edit("trials.yaml", "    title: Single-arm trial of product A\n", title)
+    result = CliRunner().invoke(app, ["show", "trial-a", "--data-dir", str(data)], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert not set(result.stdout) & {"\x1b", "\a", "\r", "\t"}
+    assert result.stdout.splitlines()[0] == "trial-a: A\ufffd[31mB\ufffd\ufffdC D"
