@@ -141,3 +141,75 @@ def test_control_characters_in_the_data_never_reach_the_terminal(edit: Edit) -> 
     assert result.exit_code == 0, result.output
     assert not set(result.stdout) & {"\x1b", "\a", "\r", "\t"}
     assert result.stdout.splitlines()[0] == "trial-a: A\ufffd[31mB\ufffd\ufffdC D"
+
+
+# ------------------------------------------------------------------------------------------
+# A huge field
+
+
+def _with_notes(edit: Edit, notes: str) -> Path:
+    return edit(
+        "trials.yaml",
+        "    title: Single-arm trial of product A\n",
+        f'    title: Single-arm trial of product A\n    notes: "{notes}"\n',
+    )
+
+
+def _words(n_chars: int) -> str:
+    return " ".join(f"w{i}" for i in range(n_chars // 7))[:n_chars].rstrip()
+
+
+def test_show_writes_a_5_mb_field_whole_and_wrapped(edit: Edit) -> None:
+    notes = _words(5_000_000) + " LASTWORD"
+    data = _with_notes(edit, notes)
+    result = CliRunner().invoke(app, ["show", "trial-a", "--data-dir", str(data)], env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.stdout.splitlines()) <= 100
+    assert notes in " ".join(result.stdout.split())  # every word, in order
+
+
+def test_show_lays_out_a_field_in_work_that_grows_linearly(
+    edit: Edit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Work is counted, not timed: the columns measured grow with the field, and Rich (whose
+    grid is quadratic in a cell's length) lays out only the short styled labels."""
+    import rich.console
+
+    from mscref.render import termtable
+
+    measured = 0
+    through_rich = 0
+    real_cell_len, real_print = termtable.cell_len, rich.console.Console.print
+
+    def counting_cell_len(text: str) -> int:
+        nonlocal measured
+        measured += 1
+        return real_cell_len(text)
+
+    def counting_print(self: rich.console.Console, *objects: object, **kwargs: object) -> None:
+        nonlocal through_rich
+        through_rich += sum(len(str(o)) for o in objects)
+        real_print(self, *objects, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(termtable, "cell_len", counting_cell_len)
+    monkeypatch.setattr(rich.console.Console, "print", counting_print)
+    work = {}
+    data = _with_notes(edit, "")
+    for size in (100_000, 400_000):
+        _set_notes(data, _words(size))
+        measured = through_rich = 0
+        env = {"COLUMNS": "100", "FORCE_COLOR": "1", "NO_COLOR": None}
+        result = CliRunner().invoke(app, ["show", "trial-a", "--data-dir", str(data)], env=env)
+        assert result.exit_code == 0, result.output
+        assert "\x1b[1m" in result.stdout  # styled: the labels are bold
+        work[size] = measured
+        assert through_rich < 2_000
+    assert 3.5 <= work[400_000] / work[100_000] <= 4.5
+
+
+def _set_notes(data: Path, notes: str) -> None:
+    trials = data / "trials.yaml"
+    text = trials.read_text(encoding="utf-8")
+    start = text.index('    notes: "') + len('    notes: "')
+    end = text.index('"\n', start)
+    trials.write_text(text[:start] + notes + text[end:], encoding="utf-8")
