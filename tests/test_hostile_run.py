@@ -7,8 +7,11 @@ signals, pipes, exit status), with the width pinned and no colour, as the other 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -213,3 +216,94 @@ def _set_notes(data: Path, notes: str) -> None:
     start = text.index('    notes: "') + len('    notes: "')
     end = text.index('"\n', start)
     trials.write_text(text[:start] + notes + text[end:], encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------------------
+# Ctrl-C at any moment
+
+# Runs the real entry point, but holds the import of the command line (Typer, Rich, the data
+# layer) until the test interrupts it, so the interrupt lands in the middle of start-up.
+HOLD_IN_IMPORTS = """
+import sys, time
+class Hold:
+    def find_spec(self, name, path=None, target=None):
+        if name == "mscref.cli.app":
+            sys.stdout.write("importing\\n"); sys.stdout.flush()
+            time.sleep(60)
+        return None
+sys.meta_path.insert(0, Hold())
+sys.argv = ["mscref", "compare", "uc", "bm"]
+from mscref.__main__ import main
+main()
+"""
+
+
+def popen(argv: list[str], stdout: int = subprocess.PIPE, **extra: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE, env=env(**extra), cwd=REPO)
+
+
+def test_ctrl_c_during_start_up_imports_exits_130_quietly() -> None:
+    with popen([sys.executable, "-c", HOLD_IN_IMPORTS]) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == b"importing\n"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, out, err) == (130, b"", b"")
+
+
+def test_ctrl_c_while_a_command_runs_exits_130_quietly(edit: Edit, tmp_path: Path) -> None:
+    data = _with_notes(edit, _words(3_000_000))
+    for delay in (0.3, 0.6):
+        argv = [sys.executable, "-m", "mscref", "show", "trial-a", "--data-dir", str(data)]
+        cache = str(tmp_path / f"cache-{delay}")  # cold: loading takes a while
+        with popen(argv, stdout=subprocess.DEVNULL, MSCREF_CACHE_DIR=cache) as proc:
+            time.sleep(delay)
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=60)
+        assert err == b""
+        assert proc.returncode == 130, f"after {delay}s: exit {proc.returncode}"
+
+
+def test_the_console_script_starts_at_the_small_entry_module() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["scripts"]["mscref"] == "mscref.__main__:main"
+    source = (REPO / "mscref" / "__main__.py").read_text(encoding="utf-8")
+    top_level_imports = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
+    assert top_level_imports == ["import signal", "import sys"]
+
+
+# ------------------------------------------------------------------------------------------
+# A closed pipe
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["trials"], ["trials", "--format", "csv"], ["claims"], ["show", "msb-gvhd001"], ["--help"]],
+    ids=" ".join,
+)
+def test_a_reader_that_is_gone_before_output_ends_it_quietly(argv: list[str]) -> None:
+    with popen([sys.executable, "-m", "mscref", *argv]) as proc:
+        assert proc.stdout is not None
+        proc.stdout.close()  # no reader at all: the first write fails
+        _, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err) == (0, b"")
+
+
+def test_a_reader_that_stops_midway_ends_it_quietly(edit: Edit) -> None:
+    data = _with_notes(edit, _words(1_000_000))  # far more than a pipe holds
+    for argv in (["show", "trial-a"], ["show", "trial-a", "--format", "markdown"]):
+        with popen([sys.executable, "-m", "mscref", *argv, "--data-dir", str(data)]) as proc:
+            assert proc.stdout is not None
+            assert proc.stdout.read(100)  # like `head -c 100`
+            proc.stdout.close()
+            _, err = proc.communicate(timeout=60)
+        assert (proc.returncode, err) == (0, b"")
+
+
+def test_a_closed_pipe_is_not_confused_with_a_data_problem(tmp_path: Path) -> None:
+    # the same run on a missing folder still fails with 1, whatever happens to the pipe
+    with popen([sys.executable, "-m", "mscref", "trials", "--data-dir", str(tmp_path / "none")]) as proc:
+        assert proc.stdout is not None
+        proc.stdout.close()
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and b"error:" in err
