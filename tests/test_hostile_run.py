@@ -6,6 +6,7 @@ signals, pipes, exit status), with the width pinned and no colour, as the other 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -307,3 +308,111 @@ def test_a_closed_pipe_is_not_confused_with_a_data_problem(tmp_path: Path) -> No
         proc.stdout.close()
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and b"error:" in err
+
+
+# ------------------------------------------------------------------------------------------
+# Messages: show's names, an empty --data-dir, a folder that cannot be read
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(argv), env={"COLUMNS": "100"})
+    assert "Traceback" not in result.stdout + result.stderr
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("query", "record_id"),
+    [
+        ("remestemcel-l", "remestemcel-l"),
+        ("REMESTEMCEL-L", "remestemcel-l"),
+        ("Ryoncil", "remestemcel-l"),  # a trade name
+        ("ryoncil", "remestemcel-l"),
+        ("Prochymal", "remestemcel-l"),  # an alias
+        ("MSB-GVHD001", "msb-gvhd001"),  # a trial id in capitals
+        ("nct02336230", "msb-gvhd001"),  # a trial's registry id
+        ("Bone marrow", "bm"),
+        ("骨髓", "bm"),
+    ],
+)
+def test_show_finds_a_record_by_id_in_any_case_or_by_name(query: str, record_id: str) -> None:
+    code, out, err = run("show", query, "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["id"] == record_id
+
+
+def test_show_suggests_the_id_a_mistyped_name_is_close_to() -> None:
+    code, out, err = run("show", "RYONCIL-MSB-GVHD001")
+    assert (code, out) == (1, "")
+    assert err == "error: no trial, product or source 'RYONCIL-MSB-GVHD001'; did you mean 'msb-gvhd001'?\n"
+
+
+def test_a_name_two_records_answer_to_lists_both(edit: Edit) -> None:
+    data = edit("trials.yaml", "    name: Product A\n", "    name: Product A\n    aliases: [BM-MSCs]\n")
+    code, out, err = run("show", "bm-mscs", "--data-dir", str(data))
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        "error: 'bm-mscs' names 2 records; give one of their ids:",
+        "  prod-a (product: Product A)",
+        "  bm (source: bone marrow)",
+    ]
+    assert run("show", "prod-a", "--data-dir", str(data))[0] == 0
+
+
+@pytest.mark.parametrize(
+    "name", ["compare", "products", "evidence", "claims", "show", "summary", "indications", "trials"]
+)
+def test_the_example_in_a_commands_help_works(name: str) -> None:
+    from tests.test_docs import commands
+
+    help_text = commands()[name].help or ""  # type: ignore[attr-defined]
+    example = help_text.split("Example: mscref ", 1)[1].splitlines()[0]
+    code, out, err = run(*example.split())
+    assert code == 0, f"mscref {example}: {err}"
+    assert out
+
+
+@pytest.mark.parametrize("value", ["", " "])
+def test_an_empty_data_dir_is_a_usage_error(value: str) -> None:
+    code, out, err = run("trials", "--data-dir", value)
+    assert (code, out) == (2, "")
+    assert "--data-dir" in err and "must name a folder" in err
+
+
+def _without_permission_override() -> list[str] | None:
+    """A command prefix under which file permissions hold: none needed for an ordinary user;
+    for root, the same user without the capabilities that bypass them (setpriv)."""
+    if os.geteuid() != 0:
+        return []
+    import shutil
+
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return None
+    prefix = [setpriv, "--bounding-set=-all", "--inh-caps=-all", "--"]
+    probe = subprocess.run([*prefix, sys.executable, "-c", "pass"], capture_output=True, check=False)
+    return prefix if probe.returncode == 0 else None
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o300, 0o000], ids=["no-execute", "no-read", "nothing"])
+def test_a_data_folder_that_cannot_be_read_says_permission_denied(minimal_copy: Path, mode: int) -> None:
+    prefix = _without_permission_override()
+    if prefix is None:
+        pytest.skip("running as root without setpriv: root reads any folder, so permissions cannot be tested")
+    minimal_copy.chmod(mode)
+    try:
+        result = subprocess.run(
+            [*prefix, sys.executable, "-m", "mscref", "trials", "--data-dir", str(minimal_copy)],
+            capture_output=True,
+            env=env(MSCREF_CACHE_DIR=str(minimal_copy.parent / "cache")),
+            cwd=REPO,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        minimal_copy.chmod(0o755)
+    assert result.returncode == 1
+    assert result.stdout == b""
+    assert result.stderr.decode().splitlines() == [
+        f"{minimal_copy}: permission denied (mscref needs to list the folder and read its files)",
+        "error: 1 problem in the data",
+    ]

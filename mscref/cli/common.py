@@ -44,10 +44,19 @@ def stdout_console() -> Console:
 # ------------------------------------------------------------------------------------------
 # Shared options
 
+
+def _data_dir(value: str) -> Path:
+    """A --data-dir value: an empty one is a mistake, not the current folder."""
+    if not value.strip():
+        raise typer.BadParameter("must name a folder (it is empty)")
+    return Path(value)
+
+
 DataDirOption = Annotated[
     Path | None,
     typer.Option(
         "--data-dir",
+        parser=_data_dir,
         envvar=ENV_VAR,
         help=f"Directory of data files (default: the bundled data; also ${ENV_VAR}).",
         show_default=False,
