@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections.abc import Callable
 
 from rich.cells import cell_len as _rich_cell_len
 
@@ -106,9 +107,18 @@ _HAS_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 def for_terminal(text: str, encoding: str = "utf-8") -> str:
     """``text`` safe to show: no control characters but line breaks, only what ``encoding`` holds."""
-    if _HAS_CONTROL.search(text):
-        text = text.translate(_CONTROLS)
-    return text if is_unicode(encoding) else fit_encoding(text, encoding)
+    return _for_terminal(encoding)(text)
+
+
+def _without_controls(text: str) -> str:
+    return text.translate(_CONTROLS) if _HAS_CONTROL.search(text) else text
+
+
+def _for_terminal(encoding: str) -> Callable[[str], str]:
+    """:func:`for_terminal` for one encoding, decided once (a table calls it for every cell)."""
+    if is_unicode(encoding):
+        return _without_controls
+    return lambda text: fit_encoding(_without_controls(text), encoding)
 
 
 def encode_fallback(error: UnicodeError) -> tuple[str, int]:
@@ -223,9 +233,10 @@ def render(
             "".join(_BOX).encode(encoding)
         except UnicodeEncodeError:
             top, below_header, between, bottom, header_bar, bar = _ASCII_BOX
-    columns = [for_terminal(c, encoding) for c in columns]
-    rows = [[for_terminal(c, encoding) for c in row] for row in rows]
-    title = for_terminal(title, encoding) if title else title
+    fit = _for_terminal(encoding)
+    columns = [fit(c) for c in columns]
+    rows = [[fit(c) for c in row] for row in rows]
+    title = fit(title) if title else title
     cols = [[c, *(row[i] for row in rows)] for i, c in enumerate(columns)]
     widths = column_widths(cols, width)
     pad = " " * PAD
