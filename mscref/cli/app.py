@@ -3,7 +3,9 @@ command asked for."""
 
 from __future__ import annotations
 
+import codecs
 import functools
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -41,8 +43,31 @@ def handles_errors(func: F) -> F:
         except MscrefError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(code=exc.exit_code) from None
+        except BrokenPipeError:
+            # the reader went away (`mscref trials | head -1`); click would make this exit 1
+            raise typer.Exit(code=pipe_closed()) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+#: Exit code when the reader of standard output goes away (`mscref trials | head -1`): the
+#: output was wanted only that far, so this is a success, as for a program that finished.
+#: Not 141 (128 + SIGPIPE): Python cannot always tell, since a large write into a pipe whose
+#: reader leaves midway may be cut short without an error, which would make the code depend
+#: on timing.
+PIPE_EXIT = 0
+
+
+def pipe_closed() -> int:
+    """Stop writing to a closed standard output, quietly: what is still buffered goes to
+    /dev/null (else Python reports the failed flush at exit). Returns :data:`PIPE_EXIT`."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no file descriptor behind stdout: nothing to flush
+        pass
+    return PIPE_EXIT
 
 
 def _version(value: bool) -> None:
@@ -105,11 +130,53 @@ def _command_name(info: Any) -> str:
     return info.name or typer.main.get_command_name(info.callback.__name__)
 
 
+def fit_stdout() -> None:
+    """Let standard output write what its encoding cannot hold (``PYTHONIOENCODING=ascii``,
+    ``latin-1``, a C locale) as stand-ins (é as e, — as -, anything else as ?) instead of failing.
+    Tables are fitted before they are drawn (ASCII borders, see ``render.termtable``)."""
+    stream = sys.stdout
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        unicode = codecs.lookup(encoding).name.startswith("utf")
+    except LookupError:
+        unicode = False
+    if unicode or not isinstance(stream, io.TextIOWrapper):
+        return
+    from mscref.render.termtable import encode_fallback
+
+    codecs.register_error(_STAND_IN_ERRORS, encode_fallback)
+    stream.reconfigure(errors=_STAND_IN_ERRORS)
+
+
+_STAND_IN_ERRORS = "mscref-stand-in"
+
+
+def _file_identity(stream: object) -> tuple[int, int] | None:
+    """(device, inode) of the file behind ``stream``, None when it has no descriptor."""
+    try:
+        info = os.fstat(stream.fileno())  # type: ignore[attr-defined]
+    except (OSError, ValueError, AttributeError):
+        return None
+    return info.st_dev, info.st_ino
+
+
 def main(argv: list[str] | None = None) -> None:
     """The console entry point: the CLI, with one line instead of a traceback for a bug."""
     args = sys.argv[1:] if argv is None else argv
+    fit_stdout()
+    stdout, stdout_file = sys.stdout, _file_identity(sys.stdout)
     try:
-        app_for(args)(args=args, prog_name="mscref")
+        try:
+            app_for(args)(args=args, prog_name="mscref")
+        except SystemExit:
+            # On a closed pipe, click swaps in a stdout wrapper and Rich points the descriptor
+            # at /dev/null, and both exit 1 (while writing --help, for one).
+            if sys.stdout is not stdout or _file_identity(sys.stdout) != stdout_file:
+                raise SystemExit(pipe_closed()) from None
+            sys.stdout.flush()  # here, where a closed pipe can still be answered
+            raise
+    except BrokenPipeError:
+        raise SystemExit(pipe_closed()) from None
     except Exception as exc:  # the one broad catch: a user's mistake never gets here (see handles_errors)
         if os.environ.get("MSCREF_DEBUG"):
             raise

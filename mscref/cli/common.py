@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table as RichTable
 from rich.text import Text
 
 from mscref.data.dataset import Dataset
@@ -43,10 +44,19 @@ def stdout_console() -> Console:
 # ------------------------------------------------------------------------------------------
 # Shared options
 
+
+def _data_dir(value: str) -> Path:
+    """A --data-dir value: an empty one is a mistake, not the current folder."""
+    if not value.strip():
+        raise typer.BadParameter("must name a folder (it is empty)")
+    return Path(value)
+
+
 DataDirOption = Annotated[
     Path | None,
     typer.Option(
         "--data-dir",
+        parser=_data_dir,
         envvar=ENV_VAR,
         help=f"Directory of data files (default: the bundled data; also ${ENV_VAR}).",
         show_default=False,
@@ -72,12 +82,13 @@ def load(data_dir: Path | None) -> Dataset:
 
 def write_table(console: Console, table: Table) -> None:
     """Draw a table with the fast grid renderer, then its notes."""
-    from mscref.render.termtable import render
+    from mscref.render.termtable import for_terminal, render
 
-    text = render(list(table.columns), [list(r) for r in table.rows], console.width, table.title)
+    encoding = console.encoding
+    text = render(list(table.columns), [list(r) for r in table.rows], console.width, table.title, encoding)
     console.file.write(text)
     for note in table.notes:
-        console.file.write(note + "\n")
+        console.file.write(for_terminal(note, encoding) + "\n")
 
 
 def print_table(table: Table, fmt: Format, records: Any = None) -> None:
@@ -101,29 +112,75 @@ def print_tables(tables: list[Table], fmt: Format) -> None:
 
 
 def print_document(doc: Document) -> None:
+    """A document for the terminal: text wrapped to its width, label: value pairs in two columns.
+
+    The layout is done here in one pass over the text (``termtable.wrap``); Rich only adds the
+    styles, and only when the output shows them. Rich's own grid lays out a long value in time
+    that grows with the square of its length (a 5 MB note took minutes).
+    """
+    from mscref.render.termtable import cell_len, for_terminal, wrap
+
     console = stdout_console()
-    console.print(Text(doc.title, style="bold"))
+    encoding = console.encoding
+    width = max(console.width, 1)
+    styled = console.color_system is not None
+    pieces: list[tuple[str, str]] = []  # (text, style), written in one go at the end or before a table
+
+    def flush() -> None:
+        for style, run in itertools.groupby(pieces, key=lambda piece: piece[1] if styled else ""):
+            text = "".join(t for t, _s in run)
+            if style:  # short: a title, a heading, a label
+                console.print(Text(text, style=style), end="", soft_wrap=True)
+            else:
+                console.file.write(text)
+        pieces.clear()
+
+    def lines(text: str, style: str = "") -> None:
+        pieces.extend((line + "\n", style) for line in wrap(for_terminal(text, encoding), width))
+
+    lines(doc.title, "bold")
     for block in doc.blocks:
         if isinstance(block, Heading):
-            console.print()
-            console.print(Text(block.text, style="bold underline"))
+            pieces.append(("\n", ""))
+            lines(block.text, "bold underline")
         elif isinstance(block, Paragraph):
-            console.print(Text(block.text))
+            lines(block.text)
         elif isinstance(block, Fields):
-            grid = RichTable.grid(padding=(0, 2))
-            grid.add_column(style="bold", no_wrap=True)
-            grid.add_column(overflow="fold")
-            for key, value in block.pairs:
-                if value:
-                    grid.add_row(Text(key), Text(value))
-            console.print(grid)
+            pairs = [(for_terminal(k, encoding), for_terminal(v, encoding)) for k, v in block.pairs if v]
+            pieces.extend(_field_pieces(pairs, width, wrap, cell_len))
         elif isinstance(block, Bullets):
             for i, item in enumerate(block.items, start=1):
-                console.print(Text(f"{i}. " if block.numbered else "- ") + Text(item))
+                lines((f"{i}. " if block.numbered else "- ") + item)
         elif isinstance(block, Figure):
-            console.print(Text(f"[figure: {block.caption}]", style="dim"))
+            lines(f"[figure: {block.caption}]", "dim")
         else:
+            flush()
             write_table(console, block)
+    flush()
+
+
+def _field_pieces(
+    pairs: list[tuple[str, str]],
+    width: int,
+    wrap: Callable[[str, int], list[str]],
+    cell_len: Callable[[str], int],
+) -> Iterator[tuple[str, str]]:
+    """Labels in bold in a column as wide as the widest, values wrapped beside them two spaces
+    apart, each line padded to the width of the value column."""
+    if not pairs:
+        return
+    key_width = max(cell_len(k) for k, _v in pairs)
+    room = max(width - key_width - 2, 1)
+    value_width = min(room, max(cell_len(line) for _k, v in pairs for line in v.split("\n")))
+    blank = " " * key_width
+    for key, value in pairs:
+        for i, line in enumerate(wrap(value, room)):
+            if i:
+                yield blank, ""
+            else:
+                yield key, "bold"
+                yield " " * (key_width - cell_len(key)), ""
+            yield "  " + line + " " * (value_width - cell_len(line)) + "\n", ""
 
 
 IndicationOption = Annotated[

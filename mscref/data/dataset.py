@@ -34,7 +34,21 @@ _VERDICT_ORDER = list(Verdict)
 
 def fold(text: str) -> str:
     """A name as it is matched: width-normalised, case-folded, without spaces or punctuation."""
-    return _FOLD.sub("", unicodedata.normalize("NFKC", text).casefold())
+    return _FOLD.sub("", unicodedata.normalize("NFKC", _undo_escapes(text)).casefold())
+
+
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _undo_escapes(text: str) -> str:
+    """A name typed in a C locale arrives with its UTF-8 bytes escaped as lone surrogates
+    (Python's ``surrogateescape``); read them as the UTF-8 they are."""
+    if not _ESCAPED_BYTE.search(text):
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8")
+    except UnicodeError:
+        return text
 
 
 def name_fields(record: Source | Indication | Product) -> Iterator[tuple[str, str]]:
@@ -165,18 +179,43 @@ class Dataset:
         verdicts = [c.verdict for c in self.claims_about(record.id)]
         return max(verdicts, key=_VERDICT_ORDER.index) if verdicts else None
 
-    def record(self, record_id: str) -> Trial | Product | Source:
-        """A trial, product or source by id (also a source by any of its names)."""
-        for collection in (self.trials, self.products, self.sources):
+    def record(self, query: str) -> Trial | Product | Source:
+        """A trial, product or source by its id in any case, or by a name: a product's name,
+        trade names and aliases, a source's names and abbreviation, a trial's registry id.
+        A name that several records answer to is refused with the list of them."""
+        collections: tuple[tuple[Trial | Product | Source, ...], ...] = (
+            self.trials,
+            self.products,
+            self.sources,
+        )
+        for collection in collections:
             for r in collection:
-                if r.id == record_id:
+                if r.id == query:
                     return r
-        folded = fold(record_id)
-        for src in self.sources:
-            if folded in {fold(n) for n in names_of(src)}:
-                return src
-        ids = [t.id for t in self.trials] + [p.id for p in self.products] + [s.id for s in self.sources]
-        raise NotFoundError(f"no trial, product or source {record_id!r}{did_you_mean(record_id, ids)}")
+        key = query.casefold()
+        by_id = [r for collection in collections for r in collection if r.id.casefold() == key]
+        if len(by_id) == 1:
+            return by_id[0]
+        folded = fold(query)
+        named_records: tuple[Product | Source, ...] = (*self.products, *self.sources)
+        named: dict[str, Trial | Product | Source] = {}
+        if folded:
+            for n in named_records:
+                if any(fold(name) == folded for name in names_of(n)):
+                    named[n.id] = n
+            for t in self.trials:
+                if any(fold(rid) == folded for rid in t.registry_ids):
+                    named[t.id] = t
+        if len(named) == 1:
+            return next(iter(named.values()))
+        if named:
+            listed = "\n".join(f"  {r.id} ({_kind(r)}: {_label(r)})" for r in named.values())
+            raise NotFoundError(f"{query!r} names {len(named)} records; give one of their ids:\n{listed}")
+        ids = [r.id for collection in collections for r in collection]
+        hint = did_you_mean(key, ids) or did_you_mean(
+            query, [name for n in named_records for name in names_of(n)]
+        )
+        raise NotFoundError(f"no trial, product or source {query!r}{hint}")
 
     def refs_in_order(self, ids: Iterable[str]) -> list[Reference]:
         seen: list[str] = []
@@ -184,6 +223,14 @@ class Dataset:
             if ref_id not in seen:
                 seen.append(ref_id)
         return [self.reference(r) for r in seen]
+
+
+def _kind(record: Trial | Product | Source) -> str:
+    return {Trial: "trial", Product: "product", Source: "source"}[type(record)]
+
+
+def _label(record: Trial | Product | Source) -> str:
+    return record.title if isinstance(record, Trial) else record.name
 
 
 def _by_id(items: tuple[_T, ...], key: str) -> _T:

@@ -119,6 +119,20 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _denied(directory: Path) -> str | None:
+    """Why the folder cannot be read (no permission to list it or to open what is in it), if so.
+
+    Without this, a folder that cannot be entered reads as one whose files are all missing."""
+    try:
+        os.listdir(directory)
+        os.stat(directory / next(iter(FILES)), follow_symlinks=False)
+    except PermissionError:
+        return "permission denied (mscref needs to list the folder and read its files)"
+    except FileNotFoundError:
+        pass  # a missing file is reported file by file
+    return None
+
+
 def _load(directory: Path | str | None, overrides: dict[str, str], fast: bool) -> Dataset:
     from mscref.data.schema import Builder
     from mscref.data.yamlio import Document, fast_parse, parse_text, read_file
@@ -129,6 +143,9 @@ def _load(directory: Path | str | None, overrides: dict[str, str], fast: bool) -
         raise DataError([Problem(shown_dir, None, "", "no such data directory")])
     if not directory.is_dir():
         raise DataError([Problem(shown_dir, None, "", "is not a directory")])
+    denied = _denied(directory)
+    if denied:
+        raise DataError([Problem(shown_dir, None, "", denied)])
 
     problems: list[Problem] = []
     refs: list[PendingRef] = []

@@ -203,8 +203,10 @@ def fetch(
             if not token or not studies:
                 state = "done"
                 break
-    except KeyboardInterrupt:
-        state = "running"  # resumable: the next run of the query goes on from the stored token
+    except (KeyboardInterrupt, SystemExit):
+        # Ctrl-C (the command line turns it into SystemExit(130)) or any other way out that is
+        # not an error: resumable, the next run of the query goes on from the stored token.
+        state = "running"
         raise
     finally:
         progress.state = state

@@ -273,8 +273,9 @@ def _inline_svg(svg: str) -> str:
     """SVG markup for embedding: no XML declaration or DOCTYPE, no scripts or event handlers."""
     start = svg.find("<svg")
     body = svg[start:] if start >= 0 else ""
-    if re.search(r"<script|\son[a-z]+\s*=|javascript:", body, re.I):
-        raise ValueError("refusing to embed an SVG that holds script")
+    problem = svg_script(body)
+    if problem:
+        raise ValueError(f"refusing to embed an SVG that holds script ({problem})")
     return body
 
 
@@ -293,6 +294,73 @@ def without_text_art(table: Table) -> Table:
         table.title,
         table.notes,
     )
+
+
+# Elements that run or embed active content; attributes that hold a link.
+_ACTIVE_ELEMENTS = frozenset({"script", "foreignobject", "iframe", "object", "embed", "handler", "listener"})
+_LINK_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "to", "values", "from", "by"})
+# A raster image inlined as data is the one data: link a chart may hold.
+_DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,", re.I)
+_IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20]+")
+
+
+def svg_script(svg: str) -> str | None:
+    """What in ``svg`` could run (an element, an attribute or a link), or None when nothing can.
+
+    The markup is parsed, so only real elements and attributes count: text or a comment that
+    mentions ``javascript:`` or reads ``one = two`` is just text. Markup that does not parse, or
+    that declares a DTD or entities (whose expansion could hide anything), is refused too.
+    """
+    from xml.parsers import expat
+
+    found: list[str] = []
+
+    def refuse_dtd(*_args: object) -> None:
+        found.append("a DTD or entity declaration")
+        raise _Stop
+
+    def refuse_pi(*_args: object) -> None:
+        found.append("a processing instruction")
+        raise _Stop
+
+    def element(name: str, attributes: dict[str, str]) -> None:
+        local = name.rpartition(" ")[2].rpartition(":")[2].lower()
+        if local in _ACTIVE_ELEMENTS:
+            found.append(f"a <{local}> element")
+            raise _Stop
+        for attr, value in attributes.items():
+            attr_local = attr.rpartition(" ")[2].rpartition(":")[2].lower()
+            if attr_local.startswith("on"):
+                found.append(f"an event attribute {attr_local!r}")
+                raise _Stop
+            if attr_local in _LINK_ATTRIBUTES:
+                link = _IGNORED_IN_SCHEME.sub("", value).lower()
+                if link.startswith(("javascript:", "vbscript:")) or (
+                    link.startswith("data:") and not _DATA_IMAGE.match(link)
+                ):
+                    found.append(f"a {link.split(':', 1)[0]}: link in {attr_local!r}")
+                    raise _Stop
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartDoctypeDeclHandler = refuse_dtd
+    parser.EntityDeclHandler = refuse_dtd
+    parser.UnparsedEntityDeclHandler = refuse_dtd
+    parser.ExternalEntityRefHandler = refuse_dtd  # type: ignore[assignment]
+    parser.StartElementHandler = element
+    # An HTML page reads "<?x >" as a comment that ends at the first ">", so what XML holds as
+    # one processing instruction could start real elements there.
+    parser.ProcessingInstructionHandler = refuse_pi
+    try:
+        parser.Parse(svg, True)
+    except _Stop:
+        return found[0]
+    except expat.ExpatError as exc:
+        return f"markup that does not parse: {exc}"
+    return None
+
+
+class _Stop(Exception):
+    """Ends the parse at the first thing refused."""
 
 
 def table_html(table: Table, refs: int = 0) -> str:

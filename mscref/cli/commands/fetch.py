@@ -138,7 +138,7 @@ def fetch_ctgov(
                 page_size=page_size,
                 on_page=on_page,
             )
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, SystemExit):  # Ctrl-C arrives as SystemExit(130) (see __main__)
             if bar is not None:
                 bar.stop()
             typer.echo(

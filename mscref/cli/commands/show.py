@@ -25,7 +25,14 @@ from mscref.render.views.show import record_json, registry_link_blocks, registry
 @app.command()
 @handles_errors
 def show(
-    record_id: Annotated[str, typer.Argument(metavar="ID", help="A trial, product or source id.")],
+    record_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="A trial, product or source: its id (any case), a product's name or trade name, "
+            "a source's name or abbreviation, or a trial's registry id.",
+        ),
+    ],
     fmt: FormatOption = Format.TABLE,
     lang: LangOption = Lang.EN,
     data_dir: DataDirOption = None,
@@ -33,7 +40,7 @@ def show(
 ) -> None:
     """Everything about one trial, product or source, with its references in full.
 
-    Example: mscref show ryoncil-msb-gvhd001
+    Example: mscref show Ryoncil
     """
     if fmt is Format.CSV:
         raise UsageError("show has no csv format; use table, markdown or json")
