@@ -78,12 +78,17 @@ _LABELS: dict[str, tuple[str, str]] = {
         "* 例数由报告的百分比和组别人数推算",
     ),
     "non_msc_hidden": (
-        "{count} non-MSC context record(s) hidden; add --product-type non-msc to list them",
-        "已隐藏 {count} 条非间充质干细胞的背景记录;加 --product-type non-msc 可显示",
+        "{count} record(s) that are not culture-expanded MSCs hidden ({kinds}); "
+        "add --product-type with their type to list them",
+        "已隐藏 {count} 条非培养扩增间充质干细胞的记录({kinds});加 --product-type 及其类型可显示",
     ),
     "non_msc_banner": (
         "NOT an MSC trial: kept only as flagged context for a seed claim",
         "非间充质干细胞试验:仅作为原文论断的背景记录保留",
+    ),
+    "not_expanded_banner": (
+        "Not culture-expanded MSCs ({kind}): kept out of MSC counts and pools unless asked for",
+        "非培养扩增的间充质干细胞({kind}):除非指定,不计入间充质干细胞的统计与合并",
     ),
     "product_record": ("product", "产品"),
     "trial_record": ("trial", "试验"),
@@ -107,6 +112,10 @@ _ENUMS: dict[str, tuple[str, str]] = {
     "cells": ("cells", "细胞"),
     "extracellular-vesicles": ("extracellular vesicles", "细胞外囊泡"),
     "engineered-cells": ("engineered cells", "工程化细胞"),
+    "stromal-vascular-fraction": ("stromal vascular fraction", "基质血管组分"),
+    "marrow-concentrate": ("bone-marrow concentrate", "骨髓浓缩物"),
+    "precursor-cells": ("mesenchymal precursor cells", "间充质前体细胞"),
+    "msc-derived-cells": ("MSC-derived cells", "间充质干细胞衍生细胞"),
     "non-msc": ("non-MSC", "非间充质干细胞"),
     # origins
     "allogeneic": ("allogeneic", "同种异体"),

@@ -373,7 +373,8 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
         "    product_type: Cells\n    source: uc",
         [
             "{data}/trials.yaml:37: trials[1].product_type: expected one of cells, extracellular-vesicles, "
-            "engineered-cells, non-msc; got string 'Cells'; did you mean 'cells'?"
+            "engineered-cells, stromal-vascular-fraction, marrow-concentrate, precursor-cells, "
+            "msc-derived-cells, non-msc; got string 'Cells'; did you mean 'cells'?"
         ],
     ),
     (

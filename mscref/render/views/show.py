@@ -10,6 +10,7 @@ from mscref.data.models import (
     Approval,
     Outcome,
     Product,
+    ProductType,
     Source,
     Trial,
 )
@@ -160,8 +161,11 @@ def show_document(ds: Dataset, rec: Trial | Product | Source, lang: Lang) -> Doc
     product = rec if isinstance(rec, Product) else ds.product_of(rec)
     blocks: list[Any] = []
     refs: list[str] = list(rec.refs)
-    if not ds.is_msc(rec):
+    kind = rec.product_type if isinstance(rec, Product) else ds.product_type_of(rec)
+    if kind is ProductType.NON_MSC:
         blocks.append(Paragraph("⚠ " + label("non_msc_banner", lang)))
+    elif not ds.is_msc(rec):
+        blocks.append(Paragraph("⚠ " + label("not_expanded_banner", lang, kind=enum_label(kind, lang))))
     if isinstance(rec, Trial):
         title = f"{rec.id}: {rec.title}"
         blocks.append(

@@ -80,5 +80,6 @@ def trials_table(ds: Dataset, selection: Selection, lang: Lang) -> Table:
     if derived:
         notes.append(label("derived_note", lang))
     if selection.hidden_non_msc:
-        notes.append(label("non_msc_hidden", lang, count=selection.hidden_non_msc))
+        kinds = ", ".join(k.value for k in selection.hidden_types)
+        notes.append(label("non_msc_hidden", lang, count=selection.hidden_non_msc, kinds=kinds))
     return Table(columns, tuple(rows), notes=tuple(notes))
