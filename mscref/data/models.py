@@ -181,8 +181,17 @@ class ReferenceKind(StrEnum):
     REGISTRY = "registry"
     REGULATOR = "regulator"
     NEWS = "news"
+    PRESS_RELEASE = "press-release"
+    CONFERENCE = "conference"
+    REVIEW = "review"
     WEB = "web"
     CURATION = "curation"
+
+
+#: Reference kinds that report a trial at second hand.
+SECONDARY_REFERENCE_KINDS = frozenset(
+    {ReferenceKind.NEWS, ReferenceKind.PRESS_RELEASE, ReferenceKind.CONFERENCE, ReferenceKind.REVIEW}
+)
 
 
 class EffectMeasure(StrEnum):
@@ -446,7 +455,8 @@ class ReferencesFile:
 
 @record(kw_only=True)
 class Approval:
-    agency: str = _req(doc="e.g. 'FDA (CBER)'")
+    agency: str = _req(doc="the agency's name at the time, e.g. 'FDA (CBER)', 'KFDA'")
+    agency_now: str | None = _f(doc="the agency's current name when it was renamed (KFDA -> MFDS)")
     region: str = _req(doc="country or region, e.g. 'US', 'EU'")
     date: str | None = _f(date=True, doc="approval date; partial dates allowed")
     status: ApprovalStatus = _req()
@@ -649,6 +659,8 @@ class ArmResult:
         yield from _interval_checks(self.point, self.ci_low, self.ci_high, self.ci_level)
         if self.derivation is not None and not self.derived:
             yield "derived", "a derivation needs derived: true"
+        if self.derived and self.derivation is None:
+            yield "derivation", "a derived figure needs its derivation (how it was computed)"
 
 
 @record(kw_only=True)
