@@ -729,6 +729,10 @@ class Safety:
     note: str | None = _f()
     refs: tuple[str, ...] = _f((), ref="references")
 
+    @property
+    def secondary_source(self) -> bool:
+        return self.figure_source in SECONDARY_SOURCES
+
     def checks(self) -> Iterator[Check]:
         if not self.arms:
             yield "arms", "a safety block needs at least one arm"
