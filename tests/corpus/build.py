@@ -644,7 +644,9 @@ RESULTS: list[tuple[str, str, str, str, list[str]]] = [
         T,
         ARM_RESULT,
         "          - {arm: msc, mean: 5.2, sd: 1.5, n_analysed: 60, unit: points}",
-        ["{data}/trials.yaml:32: trials[0].outcomes[0].arms[0].n_analysed: n_analysed (60) exceeds the arm's n (54)"],
+        [
+            "{data}/trials.yaml:32: trials[0].outcomes[0].arms[0].n_analysed: n_analysed (60) exceeds the arm's n (54)"
+        ],
     ),
     (
         "effect-ci-excludes-estimate",
@@ -661,20 +663,25 @@ RESULTS: list[tuple[str, str, str, str, list[str]]] = [
         T,
         PRIMARY,
         PRIMARY + "        effects: [{measure: or, estimate: 1.33, ci_low: -0.2, ci_high: 2.5}]\n",
-        ["{data}/trials.yaml:31: trials[0].outcomes[0].effects[0].ci_low: a ratio's interval must be above 0, got -0.2"],
+        [
+            "{data}/trials.yaml:31: trials[0].outcomes[0].effects[0].ci_low: a ratio's interval must be above 0, got -0.2"
+        ],
     ),
     (
         "effect-ratio-zero",
         T,
         PRIMARY,
         PRIMARY + "        effects: [{measure: hr, estimate: 0}]\n",
-        ["{data}/trials.yaml:31: trials[0].outcomes[0].effects[0].estimate: a ratio (hr) must be above 0, got 0"],
+        [
+            "{data}/trials.yaml:31: trials[0].outcomes[0].effects[0].estimate: a ratio (hr) must be above 0, got 0"
+        ],
     ),
     (
         "effect-ci-level-as-percent",
         T,
         PRIMARY,
-        PRIMARY + "        effects: [{measure: md, estimate: 7.4, ci_low: -44.7, ci_high: 59.7, ci_level: 95}]\n",
+        PRIMARY
+        + "        effects: [{measure: md, estimate: 7.4, ci_low: -44.7, ci_high: 59.7, ci_level: 95}]\n",
         [
             "{data}/trials.yaml:31: trials[0].outcomes[0].effects[0].ci_level: ci_level must be between "
             "0 and 1 (0.95 for a 95% CI), got 95"
@@ -695,7 +702,9 @@ RESULTS: list[tuple[str, str, str, str, list[str]]] = [
         T,
         PRIMARY,
         PRIMARY + "        effects: [{measure: or, estimate: 1.33, arm: msc, comparator: placebo}]\n",
-        ["{data}/trials.yaml:31: trials[0].outcomes[0].effects[0].comparator: unknown arm 'placebo'; arms are: msc"],
+        [
+            "{data}/trials.yaml:31: trials[0].outcomes[0].effects[0].comparator: unknown arm 'placebo'; arms are: msc"
+        ],
     ),
     (
         "figure-source-unknown",

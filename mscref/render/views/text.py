@@ -147,10 +147,12 @@ def _p_text(p: str) -> str:
     return f"p{p}" if p[:1] in "<>=" else f"p={p}"
 
 
-def outcome_tags(outcome: Outcome, lang: Lang) -> list[str]:
-    """What a reader must know beside the figures: the analysis population and a secondary source."""
+def outcome_tags(outcome: Outcome, lang: Lang, shown: str | None = None) -> list[str]:
+    """What a reader must know beside the figures: the analysis population (unless ``shown``, the
+    endpoint as printed, already names it; the full label by default) and a secondary source."""
+    shown = outcome.endpoint_label if shown is None else shown
     tags = []
-    if outcome.analysis and outcome.analysis.casefold() not in outcome.endpoint_label.casefold():
+    if outcome.analysis and outcome.analysis.casefold() not in shown.casefold():
         tags.append(outcome.analysis)
     if outcome.secondary and outcome.figure_source is not None:
         tags.append(label("secondary_source", lang, kind=enum_label(outcome.figure_source, lang)))
@@ -162,7 +164,7 @@ def outcome_text(outcome: Outcome, lang: Lang, with_endpoint: bool = True) -> st
     tp = timepoint_text(outcome.timepoint, lang)
     if tp:
         head = f"{head} {tp}"
-    tags = outcome_tags(outcome, lang)
+    tags = outcome_tags(outcome, lang, head)
     if tags:
         head += f" ({'; '.join(tags)})"
     if outcome.arms:
