@@ -79,7 +79,12 @@ def build_summary(ds: Dataset, lang: Lang) -> Summary:
 
     approvals = pd.DataFrame(
         [
-            {"year": (a.date or "?")[:4], "agency": a.agency, "status": enum_label(a.status, lang)}
+            # a renamed agency counts once, under its current name (KFDA -> MFDS)
+            {
+                "year": (a.date or "?")[:4],
+                "agency": a.agency_now or a.agency,
+                "status": enum_label(a.status, lang),
+            }
             for p in ds.products
             if ds.is_msc(p)
             for a in p.approvals
