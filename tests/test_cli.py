@@ -35,7 +35,7 @@ def test_validate_ok() -> None:
     code, out, err = run("validate", *DATA)
     assert code == 0
     assert out.startswith("OK: 2 sources, 2 trials, 1 products, 2 indications, 1 claims, 1 statements")
-    assert err == ""
+    assert all("warning" in line for line in err.splitlines())  # warnings only, never an error
 
 
 def test_validate_reports_every_problem_on_stderr(edit: Edit) -> None:

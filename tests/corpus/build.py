@@ -763,6 +763,27 @@ RESULTS: list[tuple[str, str, str, str, list[str]]] = [
         "      - {id: msc, label: Product A, n: 54, doses: 1, interval_days: 3.5}",
         ["{data}/trials.yaml:25: trials[0].arms[0].interval_days: a single dose has no interval"],
     ),
+    (
+        "derived-without-derivation",
+        T,
+        ARM_RESULT,
+        '          - {arm: msc, events: 38, total: 54, value: 70.4, unit: "%", derived: true}',
+        [
+            "{data}/trials.yaml:32: trials[0].outcomes[0].arms[0].derivation: a derived figure needs its "
+            "derivation (how it was computed)"
+        ],
+    ),
+    (
+        "duplicate-reference-doi",
+        R,
+        "    registry_id: NCT00000001\n",
+        "    registry_id: NCT00000001\n  - id: article-1\n    kind: article\n    doi: 10.1000/x1\n"
+        "  - id: article-2\n    kind: article\n    doi: 10.1000/X1\n",
+        [
+            "{data}/references.yaml:13: references[3].doi: doi 10.1000/X1 is also the doi of 'article-1': "
+            "one article, one reference; merge them"
+        ],
+    ),
 ]
 
 # (name, file, raw bytes, expected stderr lines) — whole files replaced

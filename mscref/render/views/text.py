@@ -236,7 +236,7 @@ def cells_text(x: float | None) -> str:
 
 
 def safety_arm_text(sa: SafetyArm) -> str:
-    """``SAE 6/21 (28.6%); deaths 2/21``."""
+    """``SAE 6/21 (28.6%); deaths 2/21``; empty when the arm has only a note."""
     bits = []
     for name, x in (
         ("SAE", sa.sae),
@@ -250,7 +250,7 @@ def safety_arm_text(sa: SafetyArm) -> str:
             bits.append(f"{name} {x}/{sa.total} ({_num(round(100 * x / sa.total, 1))}%)")
         else:
             bits.append(f"{name} {x}")
-    return "; ".join(bits) or (sa.note or "?")
+    return "; ".join(bits)
 
 
 def design_text(trial: Trial, lang: Lang) -> str:
