@@ -35,7 +35,7 @@ def test_validate_ok() -> None:
     code, out, err = run("validate", *DATA)
     assert code == 0
     assert out.startswith("OK: 2 sources, 2 trials, 1 products, 2 indications, 1 claims, 1 statements")
-    assert err == ""
+    assert all("warning" in line for line in err.splitlines())  # warnings only, never an error
 
 
 def test_validate_reports_every_problem_on_stderr(edit: Edit) -> None:
@@ -129,9 +129,10 @@ def test_trials_json_shape() -> None:
     for rec in records:
         assert required <= rec.keys()
     first = records[0]
-    assert first["outcomes"][0]["arms"] == [
-        {"arm": "msc", "events": 38, "total": 54, "value": 70.4, "unit": "%", "derived": False, "note": None}
-    ]
+    (arm,) = first["outcomes"][0]["arms"]
+    assert arm["events"] == 38 and arm["total"] == 54 and arm["value"] == 70.4 and arm["unit"] == "%"
+    assert arm["derived"] is False and arm["derivation"] is None and arm["mean"] is None
+    assert first["outcomes"][0]["effects"] == [] and first["safety"] == []
     assert first["approvals"][0]["status"] == "approved"
     assert first["source"] == "bm"
 

@@ -64,6 +64,18 @@ DataDirOption = Annotated[
 ]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 LangOption = Annotated[Lang, typer.Option("--lang", help="Language of names and labels.")]
+RefsOption = Annotated[
+    bool,
+    typer.Option(
+        "--refs",
+        help="Add each row's reference ids to the terminal table (markdown and CSV always have them).",
+    ),
+]
+
+
+def wants_refs(refs: bool, fmt: Format) -> bool:
+    """Whether a listing shows its reference-id column: always in markdown and CSV, on request in a table."""
+    return refs or fmt in (Format.MARKDOWN, Format.CSV)
 
 
 def load(data_dir: Path | None) -> Dataset:

@@ -32,7 +32,8 @@ try:  # CPython's built-in BLAKE2: ``hashlib`` would load OpenSSL first, a few m
 except ImportError:  # pragma: no cover - an interpreter built without it
     from hashlib import blake2b
 
-FORMAT = 4  # 2: records pickle by value (mscref.data.record); 3: trials in chunks; 4: a digest
+FORMAT = 5  # 2: records pickle by value (mscref.data.record); 3: trials in chunks; 4: a digest;
+# 5: the outcome model (effects, safety, doses), whose records an older entry cannot hold
 KEEP = 8
 #: Trials per pickle in an entry. One pickle of 100k trials memoises a million objects and
 #: slows down more than linearly (the memo no longer fits in the processor's caches); chunks

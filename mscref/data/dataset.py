@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from mscref.data.errors import NotFoundError, did_you_mean
 from mscref.data.models import (
+    MSC_PRODUCT_TYPES,
     Approval,
     Claim,
     Indication,
@@ -167,8 +168,11 @@ class Dataset:
         return tuple(t for t in self.trials if t.product == product.id)
 
     def is_msc(self, record: Trial | Product) -> bool:
+        """Whether the record is of culture-expanded MSCs, the default of every count and pool
+        (vesicles, precursor cells, stromal vascular fraction, marrow concentrate, MSC-derived
+        or engineered cells and non-MSC products are kept apart unless asked for)."""
         kind = record.product_type if isinstance(record, Product) else self.product_type_of(record)
-        return kind is not ProductType.NON_MSC
+        return kind in MSC_PRODUCT_TYPES
 
     def claims_about(self, record_id: str) -> tuple[Claim, ...]:
         return tuple(c for c in self.claims if record_id in c.records)

@@ -79,6 +79,9 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     import difflib
 
     pool = list(choices)
+    same = [c for c in pool if c.casefold() == word.casefold()]
+    if same:  # only the case differs ('HR' for 'hr'): difflib finds short words too far apart
+        return f"; did you mean {same[0]!r}?"
     if len(pool) > 500:  # difflib is quadratic-ish: compare only with names alike at the start
         pool = [c for c in pool if c[:2] == word[:2]][:500]
     close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)

@@ -419,6 +419,24 @@ def _check_semantics(ds: Dataset, located: dict[str, list[_Located]]) -> list[Pr
                     f"{trait_id!r} is a text trait; it takes no level",
                 )
 
+    # one article, one reference: two references with the same DOI, PMID or PMCID are duplicates
+    holder: dict[tuple[str, str], str] = {}
+    for ref in ds.references:
+        for field in ("doi", "pmid", "pmcid"):
+            value = getattr(ref, field)
+            if value is None:
+                continue
+            locator = (field, value.casefold())
+            if locator in holder and holder[locator] != ref.id:
+                at(
+                    "references",
+                    ref.id,
+                    field,
+                    f"{field} {value} is also the {field} of {holder[locator]!r}: "
+                    "one article, one reference; merge them",
+                )
+            holder.setdefault(locator, ref.id)
+
     sources = {s.id: s for s in ds.sources}
     for product in ds.products:
         _check_source_class(at, "products", product.id, product.product_type, product.source, sources)

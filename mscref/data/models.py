@@ -107,10 +107,21 @@ class OrganSystem(StrEnum):
 
 
 class ProductType(StrEnum):
+    """What was given. Only ``cells`` (culture-expanded MSCs) count as MSC evidence by default;
+    the others are kept out of MSC counts and pools unless asked for by name."""
+
     CELLS = "cells"
     EXTRACELLULAR_VESICLES = "extracellular-vesicles"
     ENGINEERED_CELLS = "engineered-cells"
+    STROMAL_VASCULAR_FRACTION = "stromal-vascular-fraction"
+    MARROW_CONCENTRATE = "marrow-concentrate"
+    PRECURSOR_CELLS = "precursor-cells"
+    MSC_DERIVED_CELLS = "msc-derived-cells"
     NON_MSC = "non-msc"
+
+
+#: The product types that are culture-expanded MSCs: the default of every count and pool.
+MSC_PRODUCT_TYPES = frozenset({ProductType.CELLS})
 
 
 class Origin(StrEnum):
@@ -170,8 +181,97 @@ class ReferenceKind(StrEnum):
     REGISTRY = "registry"
     REGULATOR = "regulator"
     NEWS = "news"
+    PRESS_RELEASE = "press-release"
+    CONFERENCE = "conference"
+    REVIEW = "review"
     WEB = "web"
     CURATION = "curation"
+
+
+#: Reference kinds that report a trial at second hand.
+SECONDARY_REFERENCE_KINDS = frozenset(
+    {ReferenceKind.NEWS, ReferenceKind.PRESS_RELEASE, ReferenceKind.CONFERENCE, ReferenceKind.REVIEW}
+)
+
+
+class EffectMeasure(StrEnum):
+    """The measure of a reported effect estimate."""
+
+    HR = "hr"
+    OR = "or"
+    RR = "rr"
+    RD = "rd"
+    MD = "md"
+    SMD = "smd"
+    RATIO_OF_MEANS = "ratio-of-means"
+    RATE_RATIO = "rate-ratio"
+    OTHER = "other"
+
+
+#: Measures on a ratio scale: the estimate and its interval must be above zero.
+RATIO_MEASURES = frozenset(
+    {
+        EffectMeasure.HR,
+        EffectMeasure.OR,
+        EffectMeasure.RR,
+        EffectMeasure.RATIO_OF_MEANS,
+        EffectMeasure.RATE_RATIO,
+    }
+)
+
+
+class OutcomeKind(StrEnum):
+    BINARY = "binary"
+    CONTINUOUS = "continuous"
+    TIME_TO_EVENT = "time-to-event"
+
+
+class FigureSource(StrEnum):
+    """Where an outcome's figures were read: the trial's own publication or registry results, or
+    a secondary source (a conference report, a review's table, news, a press release)."""
+
+    PRIMARY = "primary"
+    REGISTRY = "registry"
+    CONFERENCE = "conference"
+    REVIEW = "review"
+    NEWS = "news"
+    PRESS_RELEASE = "press-release"
+    SECONDARY = "secondary"
+
+
+#: Figure sources that are not the trial's own report.
+SECONDARY_SOURCES = frozenset(
+    {
+        FigureSource.CONFERENCE,
+        FigureSource.REVIEW,
+        FigureSource.NEWS,
+        FigureSource.PRESS_RELEASE,
+        FigureSource.SECONDARY,
+    }
+)
+
+
+class Route(StrEnum):
+    """How a product was given; 'other' needs the arm's free-text ``route``."""
+
+    INTRAVENOUS = "intravenous"
+    INTRA_ARTERIAL = "intra-arterial"
+    INTRA_ARTICULAR = "intra-articular"
+    INTRATHECAL = "intrathecal"
+    INTRAMUSCULAR = "intramuscular"
+    INTRALESIONAL = "intralesional"
+    INTRACORONARY = "intracoronary"
+    TRANSENDOCARDIAL = "transendocardial"
+    INTRAMYOCARDIAL = "intramyocardial"
+    INTRACEREBRAL = "intracerebral"
+    INTRANASAL = "intranasal"
+    INHALED = "inhaled"
+    SUBCUTANEOUS = "subcutaneous"
+    INTRADERMAL = "intradermal"
+    TOPICAL = "topical"
+    INTRAOVARIAN = "intraovarian"
+    INTRAHEPATIC = "intrahepatic"
+    OTHER = "other"
 
 
 class StatementCategory(StrEnum):
@@ -326,6 +426,11 @@ class Reference:
     publisher: str | None = _f()
     note: str | None = _f()
 
+    @property
+    def has_locator(self) -> bool:
+        """Whether a reader can find it: a DOI, PMID, PMCID, URL or registry id."""
+        return any((self.doi, self.pmid, self.pmcid, self.url, self.registry_id))
+
     def checks(self) -> Iterator[Check]:
         if not any((self.title, self.doi, self.pmid, self.pmcid, self.registry_id, self.url)) and not (
             self.authors and self.year
@@ -350,7 +455,8 @@ class ReferencesFile:
 
 @record(kw_only=True)
 class Approval:
-    agency: str = _req(doc="e.g. 'FDA (CBER)'")
+    agency: str = _req(doc="the agency's name at the time, e.g. 'FDA (CBER)', 'KFDA'")
+    agency_now: str | None = _f(doc="the agency's current name when it was renamed (KFDA -> MFDS)")
     region: str = _req(doc="country or region, e.g. 'US', 'EU'")
     date: str | None = _f(date=True, doc="approval date; partial dates allowed")
     status: ApprovalStatus = _req()
@@ -427,20 +533,80 @@ class Arm:
     n: int | None = _f(min=1, max=MAX_COUNT)
     n_derived: bool = _f(False, doc="true when n was computed, not reported")
     intervention: str | None = _f()
-    dose: str | None = _f()
-    route: str | None = _f()
-    schedule: str | None = _f()
+    dose: str | None = _f(doc="the dose as the source words it")
+    route: str | None = _f(doc="the route as the source words it")
+    schedule: str | None = _f(doc="the schedule as the source words it")
+    cells_per_kg: float | None = _f(min=0, doc="cells per kg body weight per dose, as a plain number")
+    cells_per_dose: float | None = _f(min=0, doc="total cells per dose (a fixed dose), as a plain number")
+    doses: int | None = _f(min=1, max=MAX_COUNT, doc="number of doses given")
+    interval_days: float | None = _f(min=0, doc="days between doses")
+    routes: tuple[Route, ...] = _f((), doc="route(s) of administration; 'other' needs the text in route")
+
+    def checks(self) -> Iterator[Check]:
+        for name in ("cells_per_kg", "cells_per_dose", "interval_days"):
+            if getattr(self, name) == 0:
+                yield name, f"{name} must be above 0"
+        if self.doses == 1 and self.interval_days is not None:
+            yield "interval_days", "a single dose has no interval"
+        if Route.OTHER in self.routes and self.route is None:
+            yield "route", "route 'other' needs the route in words"
+        if len(set(self.routes)) != len(self.routes):
+            yield "routes", "a route is listed twice"
+
+
+def _interval_checks(
+    point: float | None, low: float | None, high: float | None, level: float, ratio: bool = False
+) -> Iterator[Check]:
+    """A confidence interval: both ends, ordered, around its point, at a level within (0, 1)."""
+    if (low is None) != (high is None):
+        yield "ci_high" if high is None else "ci_low", "ci_low and ci_high go together"
+        return
+    if not 0 < level < 1:
+        yield "ci_level", f"ci_level must be between 0 and 1 (0.95 for a 95% CI), got {level:g}"
+    if low is None or high is None:
+        return
+    if low > high:
+        yield "ci_low", f"ci_low ({low:g}) is above ci_high ({high:g})"
+    elif point is not None and not low <= point <= high:
+        yield "ci_low", f"the interval {low:g} to {high:g} does not contain its estimate {point:g}"
+    if ratio and low <= 0:
+        yield "ci_low", f"a ratio's interval must be above 0, got {low:g}"
 
 
 @record(kw_only=True)
 class ArmResult:
+    """One arm's figures for one outcome: a count (events/total), a single value, or a summary
+    of a continuous measure (mean with SD/SE, median with IQR/range), as the source reports it."""
+
     arm: str = _req(doc="id of one of the trial's arms")
     events: int | None = _f(min=0, max=MAX_COUNT)
     total: int | None = _f(min=1, max=MAX_COUNT)
-    value: float | None = _f(doc="the reported value")
-    unit: str | None = _f(doc="unit of value, e.g. '%', 'months', 'points'")
-    derived: bool = _f(False, doc="true when events/total were computed from percentages")
+    value: float | None = _f(doc="the reported value (e.g. a percentage)")
+    unit: str | None = _f(doc="unit of value, mean and median, e.g. '%', 'months', 'points', 'mmHg'")
+    n_analysed: int | None = _f(min=1, max=MAX_COUNT, doc="participants the figure is computed on")
+    mean: float | None = _f()
+    sd: float | None = _f(min=0, doc="standard deviation of the mean's data")
+    se: float | None = _f(min=0, doc="standard error of the mean")
+    median: float | None = _f()
+    iqr_low: float | None = _f(doc="first quartile (Q1)")
+    iqr_high: float | None = _f(doc="third quartile (Q3)")
+    range_low: float | None = _f(doc="minimum")
+    range_high: float | None = _f(doc="maximum")
+    ci_low: float | None = _f(doc="confidence interval of value (else of mean, else of median)")
+    ci_high: float | None = _f()
+    ci_level: float = _f(0.95, doc="confidence level, 0.95 for a 95% CI")
+    change_from_baseline: bool = _f(False, doc="true when the figures are changes from baseline")
+    derived: bool = _f(False, doc="true when events/total were computed, not reported")
+    derivation: str | None = _f(doc="how a derived figure was computed, e.g. 'CR 6 + PR 9'")
     note: str | None = _f()
+
+    @property
+    def point(self) -> float | None:
+        """The figure a confidence interval belongs to."""
+        for x in (self.value, self.mean, self.median):
+            if x is not None:
+                return x
+        return None
 
     def checks(self) -> Iterator[Check]:
         too_many = self.events is not None and self.total is not None and self.events > self.total
@@ -458,8 +624,123 @@ class ArmResult:
                         "value",
                         f"{self.value:g}% disagrees with {self.events}/{self.total} = {pct:.1f}%",
                     )
-        if self.value is not None and self.unit is None:
-            yield "unit", "a value needs its unit"
+        if self.unit is None:
+            for name in ("value", "mean", "median"):
+                if getattr(self, name) is not None:
+                    yield "unit", f"a {name} needs its unit"
+                    break
+        if self.n_analysed is not None and self.total is not None and self.total > self.n_analysed:
+            yield "total", f"total ({self.total}) exceeds n_analysed ({self.n_analysed})"
+        if (self.sd is not None or self.se is not None) and self.mean is None:
+            yield "mean", "an SD or SE needs its mean"
+        if (self.iqr_low is None) != (self.iqr_high is None):
+            yield "iqr_high" if self.iqr_high is None else "iqr_low", "iqr_low and iqr_high go together"
+        elif self.iqr_low is not None and self.iqr_high is not None:
+            if self.median is None:
+                yield "median", "an IQR needs its median"
+            elif not self.iqr_low <= self.median <= self.iqr_high:
+                yield (
+                    "iqr_low",
+                    f"the IQR must be ordered Q1 <= median <= Q3, got {self.iqr_low:g}, "
+                    f"{self.median:g}, {self.iqr_high:g}",
+                )
+        if (self.range_low is None) != (self.range_high is None):
+            missing = "range_high" if self.range_high is None else "range_low"
+            yield missing, "range_low and range_high go together"
+        elif self.range_low is not None and self.range_high is not None:
+            inside = [x for x in (self.median, self.mean, self.iqr_low, self.iqr_high) if x is not None]
+            lo, hi = self.range_low, self.range_high
+            if lo > hi or any(not lo <= x <= hi for x in inside):
+                yield (
+                    "range_low",
+                    f"the range {self.range_low:g} to {self.range_high:g} must be ordered and hold "
+                    "the median, mean and quartiles",
+                )
+        yield from _interval_checks(self.point, self.ci_low, self.ci_high, self.ci_level)
+        if self.derivation is not None and not self.derived:
+            yield "derived", "a derivation needs derived: true"
+        if self.derived and self.derivation is None:
+            yield "derivation", "a derived figure needs its derivation (how it was computed)"
+
+
+@record(kw_only=True)
+class Effect:
+    """A reported effect estimate comparing two arms (e.g. HR 1.2, OR 1.33, ANCOVA difference 7.4)."""
+
+    measure: EffectMeasure = _req(doc="hr, or, rr, rd, md, smd, ratio-of-means, rate-ratio or other")
+    measure_label: str | None = _f(doc="the measure as the source words it (required for 'other')")
+    estimate: float = _req()
+    unit: str | None = _f(doc="unit of a difference (e.g. 'mmHg', 'percentage points')")
+    ci_low: float | None = _f()
+    ci_high: float | None = _f()
+    ci_level: float = _f(0.95, doc="confidence level, 0.95 for a 95% CI")
+    p_value: str | None = _f(pattern=r"[<>=]?\s?(0(\.[0-9]+)?|1(\.0+)?)", doc="as reported")
+    adjusted: bool | None = _f(doc="true for an adjusted estimate (e.g. ANCOVA), false for a crude one")
+    analysis: str | None = _f(doc="analysis population, e.g. 'ITT', 'mITT', 'per-protocol'")
+    arm: str | None = _f(doc="id of the arm compared (usually the MSC arm)")
+    comparator: str | None = _f(doc="id of the arm it is compared with")
+    note: str | None = _f()
+    refs: tuple[str, ...] = _f((), ref="references")
+
+    def checks(self) -> Iterator[Check]:
+        ratio = self.measure in RATIO_MEASURES
+        if ratio and self.estimate <= 0:
+            yield "estimate", f"a ratio ({self.measure.value}) must be above 0, got {self.estimate:g}"
+        yield from _interval_checks(self.estimate, self.ci_low, self.ci_high, self.ci_level, ratio)
+        if self.measure is EffectMeasure.OTHER and self.measure_label is None:
+            yield "measure_label", "measure 'other' needs the measure in words"
+        if self.arm is not None and self.arm == self.comparator:
+            yield "comparator", "an arm cannot be compared with itself"
+
+
+@record(kw_only=True)
+class SafetyArm:
+    """One arm's safety counts: participants, not events."""
+
+    arm: str = _req(doc="id of one of the trial's arms")
+    total: int | None = _f(min=1, max=MAX_COUNT, doc="participants assessed for safety")
+    sae: int | None = _f(min=0, max=MAX_COUNT, doc="participants with at least one serious adverse event")
+    deaths: int | None = _f(min=0, max=MAX_COUNT)
+    related_sae: int | None = _f(min=0, max=MAX_COUNT, doc="participants with a treatment-related SAE")
+    related_ae: int | None = _f(min=0, max=MAX_COUNT, doc="participants with a treatment-related AE")
+    note: str | None = _f()
+
+    def checks(self) -> Iterator[Check]:
+        counts = ("sae", "deaths", "related_sae", "related_ae")
+        if all(getattr(self, c) is None for c in counts) and self.note is None:
+            yield "", "a safety arm needs a count (sae, deaths, related_sae, related_ae) or a note"
+        if self.total is not None:
+            for c in counts:
+                x = getattr(self, c)
+                if x is not None and x > self.total:
+                    yield c, f"{c} ({x}) exceeds total ({self.total})"
+        if self.related_sae is not None and self.sae is not None and self.related_sae > self.sae:
+            yield "related_sae", f"related_sae ({self.related_sae}) exceeds sae ({self.sae})"
+
+
+@record(kw_only=True)
+class Safety:
+    """Serious adverse events and deaths per arm, with treatment-related events where reported."""
+
+    timepoint: str | None = _f(pattern=TIMEPOINT_PATTERN, doc="end of the safety follow-up, if stated")
+    arms: tuple[SafetyArm, ...] = _req()
+    related: str | None = _f(doc="what the source says of treatment-related events, in words")
+    figure_source: FigureSource | None = _f(doc="primary publication, registry, or a secondary source")
+    note: str | None = _f()
+    refs: tuple[str, ...] = _f((), ref="references")
+
+    @property
+    def secondary_source(self) -> bool:
+        return self.figure_source in SECONDARY_SOURCES
+
+    def checks(self) -> Iterator[Check]:
+        if not self.arms:
+            yield "arms", "a safety block needs at least one arm"
+        seen: set[str] = set()
+        for i, a in enumerate(self.arms):
+            if a.arm in seen:
+                yield f"arms[{i}].arm", f"arm {a.arm!r} is listed twice"
+            seen.add(a.arm)
 
 
 @record(kw_only=True)
@@ -468,12 +749,26 @@ class Outcome:
     endpoint_label: str = _req(doc="the endpoint as the source words it")
     timepoint: str | None = _f(pattern=TIMEPOINT_PATTERN, doc="e.g. 'day 28', 'week 24'")
     primary: bool | None = _f()
-    analysis: str | None = _f(doc="e.g. 'ITT', 'mITT', 'per-protocol', 'post hoc'")
+    analysis: str | None = _f(doc="analysis population, e.g. 'ITT', 'mITT', 'per-protocol', 'post hoc'")
+    kind: OutcomeKind | None = _f(doc="binary, continuous or time-to-event")
     arms: tuple[ArmResult, ...] = _f(())
+    effects: tuple[Effect, ...] = _f((), doc="effect estimates as reported (HR, OR, MD …)")
     p_value: str | None = _f(pattern=r"[<>=]?\s?(0(\.[0-9]+)?|1(\.0+)?)", doc="as reported")
     met: bool | None = _f(doc="whether a primary endpoint was met")
     result: str | None = _f(doc="the result in words")
+    figure_source: FigureSource | None = _f(
+        doc=(
+            "where the figures were read: primary, registry, or a secondary source "
+            "(conference, review, news, press-release, secondary)"
+        )
+    )
+    no_pooling: str | None = _f(doc="why this outcome's counts must stay out of any pooling")
     refs: tuple[str, ...] = _f((), ref="references")
+
+    @property
+    def secondary(self) -> bool:
+        """Whether the figures come from a secondary source (news, a review's table …)."""
+        return self.figure_source in SECONDARY_SOURCES
 
     def checks(self) -> Iterator[Check]:
         seen: set[str] = set()
@@ -481,8 +776,16 @@ class Outcome:
             if a.arm in seen:
                 yield f"arms[{i}].arm", f"arm {a.arm!r} is listed twice"
             seen.add(a.arm)
-        if not self.arms and self.result is None:
-            yield "", "an outcome needs arms or a result"
+        if not self.arms and not self.effects and self.result is None:
+            yield "", "an outcome needs arms, effects or a result"
+        if self.kind is OutcomeKind.CONTINUOUS:
+            for i, a in enumerate(self.arms):
+                if a.events is not None:
+                    yield f"arms[{i}].events", "a continuous outcome has no events/total"
+        if self.kind is OutcomeKind.BINARY:
+            for i, a in enumerate(self.arms):
+                if a.mean is not None or a.median is not None:
+                    yield f"arms[{i}]", "a binary outcome has no mean or median; use kind: continuous"
 
 
 class RegistryStatus(StrEnum):
@@ -606,7 +909,11 @@ class Trial:
     registry_n: int | None = _f(min=1, max=MAX_COUNT, doc="enrolment on the registry, when it differs")
     arms: tuple[Arm, ...] = _f(())
     outcomes: tuple[Outcome, ...] = _f(())
+    safety: tuple[Safety, ...] = _f((), doc="serious adverse events and deaths per arm")
     status: str | None = _f(doc="e.g. 'completed', 'no results published'")
+    contradiction: str | None = _f(
+        doc="how the trial's own source contradicts itself; its counts are kept out of any pooling"
+    )
     notes: str | None = _f()
     registry: RegistryRecord | None = _f(doc="the registry's record, written by mscref import")
     refs: tuple[str, ...] = _f((), ref="references")
@@ -619,25 +926,45 @@ class Trial:
         if self.registry is not None and self.registry.id not in self.registry_ids:
             yield "registry_ids", f"registry_ids must list the registry record's id {self.registry.id}"
         arm_ids = [a.id for a in self.arms]
+        arm_n = {a.id: a.n for a in self.arms}
+        known = ", ".join(arm_ids) or "(none declared)"
         for i, arm_id in enumerate(arm_ids):
             if arm_id in arm_ids[:i]:
                 yield f"arms[{i}].id", f"arm id {arm_id!r} is used twice"
         for i, o in enumerate(self.outcomes):
             for j, a in enumerate(o.arms):
                 if a.arm not in arm_ids:
-                    known = ", ".join(arm_ids) or "(none declared)"
                     yield f"outcomes[{i}].arms[{j}].arm", f"unknown arm {a.arm!r}; arms are: {known}"
-                arm = self.arms[arm_ids.index(a.arm)] if a.arm in arm_ids else None
-                if arm and arm.n and a.total and a.total > arm.n:
-                    yield (
-                        f"outcomes[{i}].arms[{j}].total",
-                        f"total ({a.total}) exceeds the arm's n ({arm.n})",
-                    )
-        arm_n = [a.n for a in self.arms]
-        if self.n is not None and arm_n and all(x is not None for x in arm_n):
-            total = sum(x for x in arm_n if x is not None)
+                n = arm_n.get(a.arm)
+                for name in ("total", "n_analysed"):
+                    x = getattr(a, name)
+                    if n and x and x > n:
+                        yield f"outcomes[{i}].arms[{j}].{name}", f"{name} ({x}) exceeds the arm's n ({n})"
+            for j, e in enumerate(o.effects):
+                for name in ("arm", "comparator"):
+                    x = getattr(e, name)
+                    if x is not None and x not in arm_ids:
+                        yield f"outcomes[{i}].effects[{j}].{name}", f"unknown arm {x!r}; arms are: {known}"
+        for i, sf in enumerate(self.safety):
+            for j, sa in enumerate(sf.arms):
+                if sa.arm not in arm_ids:
+                    yield f"safety[{i}].arms[{j}].arm", f"unknown arm {sa.arm!r}; arms are: {known}"
+                n = arm_n.get(sa.arm)
+                if n and sa.total and sa.total > n:
+                    yield f"safety[{i}].arms[{j}].total", f"total ({sa.total}) exceeds the arm's n ({n})"
+        sizes = [a.n for a in self.arms]
+        if self.n is not None and sizes and all(x is not None for x in sizes):
+            total = sum(x for x in sizes if x is not None)
             if total > self.n:
                 yield "arms", f"the arms' n add up to {total}, more than the trial's n ({self.n})"
+
+    def pooling_exclusion(self, outcome: Outcome) -> str | None:
+        """Why an outcome's counts must stay out of any pooling, or None when they may be pooled."""
+        if self.contradiction is not None:
+            return f"the trial's source contradicts itself ({self.contradiction}); not pooled"
+        if outcome.no_pooling is not None:
+            return f"{outcome.no_pooling}; not pooled"
+        return None
 
 
 @record(kw_only=True)

@@ -78,7 +78,8 @@ class TrialFilter:
 @record
 class Selection:
     records: tuple[Record, ...]
-    hidden_non_msc: int
+    hidden_non_msc: int  # records that are not culture-expanded MSCs, left out
+    hidden_types: tuple[ProductType, ...] = ()  # their product types, in vocabulary order
 
 
 def listed_records(ds: Dataset) -> list[Record]:
@@ -102,9 +103,9 @@ def select(ds: Dataset, flt: TrialFilter) -> Selection:
         ds.indication_family(ds.resolve_indication(flt.indication).id) if flt.indication is not None else None
     )
     sources = ds.source_family(ds.resolve_source(flt.source).id) if flt.source is not None else None
-    wants_non_msc = ProductType.NON_MSC in flt.product_types
     out: list[Record] = []
     hidden = 0
+    hidden_types: set[ProductType] = set()
     for rec in listed_records(ds):
         if indications is not None and rec.indication not in indications:
             continue
@@ -120,11 +121,13 @@ def select(ds: Dataset, flt: TrialFilter) -> Selection:
             continue
         if flt.text and fold(flt.text) not in fold(searchable_text(ds, rec)):
             continue
-        if not wants_non_msc and not ds.is_msc(rec):
+        kind = _product_type(ds, rec)
+        if not ds.is_msc(rec) and kind not in flt.product_types:
             hidden += 1
+            hidden_types.add(kind)
             continue
         out.append(rec)
-    return Selection(tuple(out), hidden)
+    return Selection(tuple(out), hidden, tuple(k for k in ProductType if k in hidden_types))
 
 
 def _source(ds: Dataset, rec: Record) -> str | None:

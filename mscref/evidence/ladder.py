@@ -1,7 +1,8 @@
 """How strong the evidence behind an indication is, as a ranked ladder.
 
 approved product > randomized phase 3 > randomized phase 2 > single-arm > early/uncontrolled >
-claim only. Only MSC records count; a withdrawn approval does not count as an approval.
+claim only. Only MSC records count (culture-expanded MSCs; see ``Dataset.is_msc``); a withdrawn
+approval does not count as an approval, nor does one the curation notes could not verify.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from mscref.data.dataset import Dataset
-from mscref.data.models import ApprovalStatus, Control, Phase, Product, StudyType, Trial
+from mscref.data.models import Approval, ApprovalStatus, Control, Phase, Product, StudyType, Trial
 from mscref.data.record import record
 
 
@@ -62,32 +63,45 @@ def trial_level(trial: Trial) -> EvidenceLevel:
     return EvidenceLevel.EARLY
 
 
+_CURRENT = {ApprovalStatus.APPROVED, ApprovalStatus.CONDITIONAL}
+
+
+def counting_approvals(product: Product) -> tuple[Approval, ...]:
+    """The approvals that make a product 'approved' evidence: current and verified."""
+    return tuple(a for a in product.approvals if a.status in _CURRENT and a.verified)
+
+
 def product_level(product: Product) -> EvidenceLevel:
-    current = {ApprovalStatus.APPROVED, ApprovalStatus.CONDITIONAL}
-    return (
-        EvidenceLevel.APPROVED if any(a.status in current for a in product.approvals) else EvidenceLevel.NONE
-    )
+    return EvidenceLevel.APPROVED if counting_approvals(product) else EvidenceLevel.NONE
 
 
 @record
 class Strongest:
     level: EvidenceLevel
     record_ids: tuple[str, ...]
+    refs: tuple[str, ...] = ()  # the references behind the strongest evidence
 
 
 def strongest_evidence(ds: Dataset, indication_id: str) -> Strongest:
     """The strongest evidence for an indication (and the indications below it)."""
     family = ds.indication_family(indication_id)
-    candidates: list[tuple[EvidenceLevel, str]] = []
+    candidates: list[tuple[EvidenceLevel, str, tuple[str, ...]]] = []
     for product in ds.products:
         if product.indication in family and ds.is_msc(product):
-            candidates.append((product_level(product), product.id))
+            refs = tuple(r for a in counting_approvals(product) for r in a.refs)
+            candidates.append((product_level(product), product.id, refs))
     for trial in ds.trials:
         if trial.indication in family and ds.is_msc(trial):
-            candidates.append((trial_level(trial), trial.id))
-    if any(family & set(c.indications) for c in ds.claims):
-        candidates.append((EvidenceLevel.CLAIM_ONLY, ""))
+            candidates.append((trial_level(trial), trial.id, trial.refs))
+    claims = [c for c in ds.claims if family & set(c.indications)]
+    if claims:
+        candidates.append((EvidenceLevel.CLAIM_ONLY, "", tuple(r for c in claims for r in c.refs)))
     if not candidates:
         return Strongest(EvidenceLevel.NONE, ())
-    best = max(level for level, _ in candidates)
-    return Strongest(best, tuple(rid for level, rid in candidates if level == best and rid))
+    best = max(level for level, _, _ in candidates)
+    chosen = [(rid, refs) for level, rid, refs in candidates if level == best]
+    return Strongest(
+        best,
+        tuple(rid for rid, _ in chosen if rid),
+        tuple(dict.fromkeys(r for _, refs in chosen for r in refs)),
+    )

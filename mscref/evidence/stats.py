@@ -412,6 +412,7 @@ def analyse(
     proportions: list[ProportionRow] = []
     comparisons: list[ComparisonRow] = []
     excluded: list[str] = []
+    kept_out: list[Refusal] = []  # outcomes whose trial or outcome says they must not be pooled
     single: dict[tuple[str, str, int | None], list[_Input]] = defaultdict(list)
     paired: dict[tuple[str, str, int | None], list[_Input]] = defaultdict(list)
     labels: dict[str, str] = {}
@@ -425,6 +426,10 @@ def analyse(
                 continue
             counts = _counts(trial, outcome)
             if not counts:
+                continue
+            if (reason := trial.pooling_exclusion(outcome)) is not None:
+                tp, why = outcome.timepoint, f"{trial.id}: {reason}"
+                kept_out.append(Refusal(indication, outcome.endpoint, tp, "left out", why))
                 continue
             if flt.exclude_derived and any(c.derived for c in counts):
                 excluded.append(f"{trial.id} {outcome.endpoint} {outcome.timepoint or ''}".strip())
@@ -472,7 +477,7 @@ def analyse(
                 paired[key].append(_comparison_input(row, measure))
 
     pooled: list[PooledEstimate] = []
-    refusals: list[Refusal] = []
+    refusals: list[Refusal] = kept_out
     for kind, groups, scale, back in (
         ("single-arm proportion", single, "logit proportion", "expit"),
         (_MEASURE[measure][0], paired, _MEASURE[measure][1], _MEASURE[measure][2]),

@@ -19,12 +19,14 @@ from mscref.render.views.compare import compare_table
 from mscref.render.views.products import product_rows, products_table
 from mscref.render.views.text import (
     approval_text,
-    arm_result_text,
     design_text,
     indication_label,
     n_text,
+    outcome_result_text,
+    outcome_tags,
     product_label,
     reference_text,
+    safety_arm_text,
     source_label,
     timepoint_text,
     verdict_text,
@@ -239,26 +241,37 @@ def build_report(
             )
         )
         outcome_rows = []
+        safety_rows = []
         derived = False
         for t in group:
-            arm_names = {a.id: a.label for a in t.arms}
             for o in t.outcomes:
                 derived = derived or any(a.derived for a in o.arms)
-                result = "; ".join(f"{arm_names.get(a.arm, a.arm)}: {arm_result_text(a)}" for a in o.arms)
+                result = outcome_result_text(t, o, lang)
                 if o.result:
                     result = f"{result}. {o.result}" if result else o.result
+                tags = (["primary" if not zh else "主要终点"] if o.primary else []) + outcome_tags(o, lang)
                 outcome_rows.append(
                     (
                         t.id,
-                        o.endpoint_label
-                        + (" (primary)" if o.primary and not zh else "")
-                        + ("(主要终点)" if o.primary and zh else ""),
+                        o.endpoint_label + (f" ({'; '.join(tags)})" if tags else ""),
                         timepoint_text(o.timepoint, lang),
                         result,
                         o.p_value or "",
-                        cites.cite(o.refs or t.refs),
+                        cites.cite([*o.refs, *(r for e in o.effects for r in e.refs)] or t.refs),
                     )
                 )
+            names = {a.id: a.label for a in t.arms}
+            for sf in t.safety:
+                for a in sf.arms:
+                    safety_rows.append(
+                        (
+                            t.id,
+                            names.get(a.arm, a.arm),
+                            safety_arm_text(a),
+                            "; ".join(x for x in (sf.related, a.note, sf.note) if x),
+                            cites.cite(sf.refs or t.refs),
+                        )
+                    )
         if outcome_rows:
             blocks.append(
                 Table(
@@ -269,6 +282,13 @@ def build_report(
                     tuple(outcome_rows),
                     title=_h("outcomes", lang),
                     notes=(label("derived_note", lang),) if derived else (),
+                )
+            )
+        if safety_rows:
+            blocks.append(
+                Table(
+                    tuple(label(k, lang) for k in ("id", "arm", "safety", "notes", "references")),
+                    tuple(safety_rows),
                 )
             )
 

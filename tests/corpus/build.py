@@ -373,7 +373,8 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
         "    product_type: Cells\n    source: uc",
         [
             "{data}/trials.yaml:37: trials[1].product_type: expected one of cells, extracellular-vesicles, "
-            "engineered-cells, non-msc; got string 'Cells'; did you mean 'cells'?"
+            "engineered-cells, stromal-vascular-fraction, marrow-concentrate, precursor-cells, "
+            "msc-derived-cells, non-msc; got string 'Cells'; did you mean 'cells'?"
         ],
     ),
     (
@@ -588,6 +589,199 @@ EDITS: list[tuple[str, str, str, str, list[str]]] = [
             "{data}/trials.yaml:18: trials[0].registry_ids[0]: 'NCT123' does not match the pattern "
             "(?:NCT[0-9]{8})|(?:ChiCTR[0-9]{10}|ChiCTR-[A-Z]{2,4}-[0-9]{8})|(?:jRCT[0-9]{10})|(?:CTR[0-9]{8})|"
             "(?:[0-9]{4}-[0-9]{6}-[0-9]{2})|(?:ISRCTN[0-9]{8})"
+        ],
+    ),
+]
+
+# The outcome model (continuous results, effects, safety, dose and route): one edit of the minimal
+# data set each, numbered after the cases above so their numbers stay put.
+ARM_RESULT = '          - {arm: msc, events: 38, total: 54, value: 70.4, unit: "%"}'
+PRIMARY = "        primary: true\n"
+RESULTS: list[tuple[str, str, str, str, list[str]]] = [
+    (
+        "negative-sd",
+        T,
+        ARM_RESULT,
+        "          - {arm: msc, mean: 5.2, sd: -1.5, unit: points}",
+        ["{data}/trials.yaml:32: trials[0].outcomes[0].arms[0].sd: must be at least 0, got -1.5"],
+    ),
+    (
+        "negative-se",
+        T,
+        ARM_RESULT,
+        "          - {arm: msc, mean: 5.2, se: -0.3, unit: points}",
+        ["{data}/trials.yaml:32: trials[0].outcomes[0].arms[0].se: must be at least 0, got -0.3"],
+    ),
+    (
+        "mean-without-unit",
+        T,
+        ARM_RESULT,
+        "          - {arm: msc, mean: 5.2, sd: 1.5}",
+        ["{data}/trials.yaml:32: trials[0].outcomes[0].arms[0].unit: a mean needs its unit"],
+    ),
+    (
+        "iqr-not-ordered",
+        T,
+        ARM_RESULT,
+        "          - {arm: msc, median: 54.3, iqr_low: 93.3, iqr_high: -15.5, unit: mmHg}",
+        [
+            "{data}/trials.yaml:32: trials[0].outcomes[0].arms[0].iqr_low: the IQR must be ordered "
+            "Q1 <= median <= Q3, got 93.3, 54.3, -15.5"
+        ],
+    ),
+    (
+        "range-not-ordered",
+        T,
+        ARM_RESULT,
+        "          - {arm: msc, median: 11.3, range_low: 20, range_high: 2, unit: months}",
+        [
+            "{data}/trials.yaml:32: trials[0].outcomes[0].arms[0].range_low: the range 20 to 2 must be "
+            "ordered and hold the median, mean and quartiles"
+        ],
+    ),
+    (
+        "n-analysed-exceeds-arm",
+        T,
+        ARM_RESULT,
+        "          - {arm: msc, mean: 5.2, sd: 1.5, n_analysed: 60, unit: points}",
+        [
+            "{data}/trials.yaml:32: trials[0].outcomes[0].arms[0].n_analysed: n_analysed (60) exceeds the arm's n (54)"
+        ],
+    ),
+    (
+        "effect-ci-excludes-estimate",
+        T,
+        PRIMARY,
+        PRIMARY + "        effects: [{measure: md, estimate: 7.4, ci_low: 44.7, ci_high: 59.7}]\n",
+        [
+            "{data}/trials.yaml:31: trials[0].outcomes[0].effects[0].ci_low: the interval 44.7 to 59.7 "
+            "does not contain its estimate 7.4"
+        ],
+    ),
+    (
+        "effect-ratio-ci-below-zero",
+        T,
+        PRIMARY,
+        PRIMARY + "        effects: [{measure: or, estimate: 1.33, ci_low: -0.2, ci_high: 2.5}]\n",
+        [
+            "{data}/trials.yaml:31: trials[0].outcomes[0].effects[0].ci_low: a ratio's interval must be above 0, got -0.2"
+        ],
+    ),
+    (
+        "effect-ratio-zero",
+        T,
+        PRIMARY,
+        PRIMARY + "        effects: [{measure: hr, estimate: 0}]\n",
+        [
+            "{data}/trials.yaml:31: trials[0].outcomes[0].effects[0].estimate: a ratio (hr) must be above 0, got 0"
+        ],
+    ),
+    (
+        "effect-ci-level-as-percent",
+        T,
+        PRIMARY,
+        PRIMARY
+        + "        effects: [{measure: md, estimate: 7.4, ci_low: -44.7, ci_high: 59.7, ci_level: 95}]\n",
+        [
+            "{data}/trials.yaml:31: trials[0].outcomes[0].effects[0].ci_level: ci_level must be between "
+            "0 and 1 (0.95 for a 95% CI), got 95"
+        ],
+    ),
+    (
+        "effect-measure-wrong-case",
+        T,
+        PRIMARY,
+        PRIMARY + "        effects: [{measure: HR, estimate: 1.2}]\n",
+        [
+            "{data}/trials.yaml:31: trials[0].outcomes[0].effects[0].measure: expected one of hr, or, rr, rd, "
+            "md, smd, ratio-of-means, rate-ratio, other; got string 'HR'; did you mean 'hr'?"
+        ],
+    ),
+    (
+        "effect-unknown-comparator",
+        T,
+        PRIMARY,
+        PRIMARY + "        effects: [{measure: or, estimate: 1.33, arm: msc, comparator: placebo}]\n",
+        [
+            "{data}/trials.yaml:31: trials[0].outcomes[0].effects[0].comparator: unknown arm 'placebo'; arms are: msc"
+        ],
+    ),
+    (
+        "figure-source-unknown",
+        T,
+        PRIMARY,
+        PRIMARY + "        figure_source: blog\n",
+        [
+            "{data}/trials.yaml:31: trials[0].outcomes[0].figure_source: expected one of primary, registry, "
+            "conference, review, news, press-release, secondary; got string 'blog'"
+        ],
+    ),
+    (
+        "sae-exceed-total",
+        T,
+        "    refs: [nct-1, seed]\n",
+        "    safety:\n      - arms: [{arm: msc, total: 54, sae: 60}]\n    refs: [nct-1, seed]\n",
+        ["{data}/trials.yaml:34: trials[0].safety[0].arms[0].sae: sae (60) exceeds total (54)"],
+    ),
+    (
+        "safety-total-exceeds-arm",
+        T,
+        "    refs: [nct-1, seed]\n",
+        "    safety:\n      - arms: [{arm: msc, total: 60, sae: 6}]\n    refs: [nct-1, seed]\n",
+        ["{data}/trials.yaml:34: trials[0].safety[0].arms[0].total: total (60) exceeds the arm's n (54)"],
+    ),
+    (
+        "route-other-without-words",
+        T,
+        "      - {id: msc, label: Product A, n: 54}",
+        "      - {id: msc, label: Product A, n: 54, routes: [other]}",
+        ["{data}/trials.yaml:25: trials[0].arms[0].route: route 'other' needs the route in words"],
+    ),
+    (
+        "route-not-in-vocabulary",
+        T,
+        "      - {id: msc, label: Product A, n: 54}",
+        "      - {id: msc, label: Product A, n: 54, routes: [intravenus]}",
+        [
+            "{data}/trials.yaml:25: trials[0].arms[0].routes[0]: expected one of intravenous, intra-arterial, "
+            "intra-articular, intrathecal, intramuscular, intralesional, intracoronary, transendocardial, "
+            "intramyocardial, intracerebral, intranasal, inhaled, subcutaneous, intradermal, topical, "
+            "intraovarian, intrahepatic, other; got string 'intravenus'; did you mean 'intravenous'?"
+        ],
+    ),
+    (
+        "zero-cells-per-kg",
+        T,
+        "      - {id: msc, label: Product A, n: 54}",
+        "      - {id: msc, label: Product A, n: 54, cells_per_kg: 0}",
+        ["{data}/trials.yaml:25: trials[0].arms[0].cells_per_kg: cells_per_kg must be above 0"],
+    ),
+    (
+        "single-dose-with-interval",
+        T,
+        "      - {id: msc, label: Product A, n: 54}",
+        "      - {id: msc, label: Product A, n: 54, doses: 1, interval_days: 3.5}",
+        ["{data}/trials.yaml:25: trials[0].arms[0].interval_days: a single dose has no interval"],
+    ),
+    (
+        "derived-without-derivation",
+        T,
+        ARM_RESULT,
+        '          - {arm: msc, events: 38, total: 54, value: 70.4, unit: "%", derived: true}',
+        [
+            "{data}/trials.yaml:32: trials[0].outcomes[0].arms[0].derivation: a derived figure needs its "
+            "derivation (how it was computed)"
+        ],
+    ),
+    (
+        "duplicate-reference-doi",
+        R,
+        "    registry_id: NCT00000001\n",
+        "    registry_id: NCT00000001\n  - id: article-1\n    kind: article\n    doi: 10.1000/x1\n"
+        "  - id: article-2\n    kind: article\n    doi: 10.1000/X1\n",
+        [
+            "{data}/references.yaml:13: references[3].doi: doi 10.1000/X1 is also the doi of 'article-1': "
+            "one article, one reference; merge them"
         ],
     ),
 ]
@@ -887,6 +1081,12 @@ def main() -> None:
                 content = _study(content.decode())
             (d / fname).write_bytes(content)
         _write_case(d, None, argv, code, expected)
+    for name, file, old, new, expected in RESULTS:
+        text = (MINIMAL / file).read_text(encoding="utf-8")
+        assert text.count(old) == 1, (name, old)
+        d = case_dir(name)
+        (d / file).write_text(text.replace(old, new), encoding="utf-8")
+        _write_case(d, "minimal", VALIDATE, 1, expected)
     print(f"wrote {n} cases into {HERE}")
 
 

@@ -151,3 +151,122 @@ def test_show_every_record_in_every_language() -> None:
             result = runner.invoke(app, ["show", rid, "--lang", lang, "--format", "markdown"])
             assert result.exit_code == 0, (rid, result.stderr)
             assert "## " in result.stdout
+
+
+# ------------------------------------------------------------------------------------------
+# TRIALS.md worked examples: the shapes of result a trial reports, pinned to their quotes
+
+
+def _outcome(trial: dict[str, Any], endpoint: str, timepoint: str | None, analysis: str | None = None) -> Any:
+    (o,) = [
+        o
+        for o in trial["outcomes"]
+        if o["endpoint"] == endpoint
+        and o["timepoint"] == timepoint
+        and (analysis is None or o["analysis"] == analysis)
+    ]
+    return o
+
+
+def test_stroma_cov_2_ancova_effect_and_saes_as_trials_md_quotes_them() -> None:
+    (trial,) = [t for t in run_json("trials", "--indication", "covid-19-ards") if t["id"] == "stroma-cov-2"]
+    assert trial["registry_ids"] == ["NCT04333368"]
+    primary = _outcome(trial, "pao2-fio2-change", "day 7")
+    assert primary["primary"] is True and primary["met"] is False and primary["kind"] == "continuous"
+    (effect,) = primary["effects"]
+    assert (effect["estimate"], effect["ci_low"], effect["ci_high"]) == (7.4, -44.7, 59.7)
+    assert effect["ci_level"] == 0.95 and effect["p_value"] == "0.77" and effect["measure"] == "md"
+    medians = {a["arm"]: (a["median"], a["iqr_low"], a["iqr_high"]) for a in primary["arms"]}
+    assert medians == {"msc": (54.3, -15.5, 93.3), "placebo": (25.3, -33.3, 104.6)}
+    assert all(a["change_from_baseline"] for a in primary["arms"])
+    (safety,) = trial["safety"]
+    sae = {a["arm"]: (a["sae"], a["total"]) for a in safety["arms"]}
+    assert sae == {"msc": (6, 21), "placebo": (6, 24)}
+    assert trial["arms"][0]["cells_per_kg"] == 1_000_000 and trial["arms"][0]["doses"] == 3
+
+
+def test_show_prints_stroma_cov_2_figures_with_units_and_ci_level() -> None:
+    result = runner.invoke(app, ["show", "stroma-cov-2", "--format", "markdown"])
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "MD (ANCOVA estimated treatment effect) 7.4 (95% CI -44.7 to 59.7), adjusted" in out
+    assert "change median 54.3 PaO2/FiO2 (IQR -15.5 to 93.3)" in out
+    assert "SAE 6/21 (28.6%)" in out and "SAE 6/24 (25%)" in out
+
+
+def test_nurown_keeps_both_figure_sets_and_the_paper_is_the_key_outcome() -> None:
+    (trial,) = run_json("trials", "--product-type", "msc-derived-cells")
+    assert trial["id"] == "nurown-phase3" and trial["registry_ids"] == ["NCT03280056"]
+    sets = {
+        o["figure_source"]: [a["value"] for a in o["arms"]]
+        for o in trial["outcomes"]
+        if o["endpoint"] == "clinical-response"
+    }
+    assert sets == {"primary": [33, 28], "news": [34.7, 27.7]}
+    paper = trial["outcomes"][0]
+    assert paper["effects"][0]["measure"] == "or" and paper["effects"][0]["estimate"] == 1.33
+    result = runner.invoke(app, ["trials", "--product-type", "msc-derived-cells", "--format", "csv"])
+    assert "33% vs 28%, OR 1.33, p=0.45 (not met)" in result.stdout
+    assert "34.7%" not in result.stdout  # the news figures are kept, but not as the key outcome
+    shown = runner.invoke(app, ["show", "nurown-phase3", "--format", "markdown"]).stdout
+    assert "secondary source: news" in shown and "34.7%" in shown
+
+
+def test_msc_derived_and_precursor_cells_stay_out_of_msc_listings_and_pools(bundled: Dataset) -> None:
+    listed = {t["id"] for t in run_json("trials")}
+    assert "nurown-phase3" not in listed and "dream-hf" not in listed
+    assert (
+        bundled.product_type_of(next(t for t in bundled.trials if t.id == "dream-hf"))
+        is ProductType.PRECURSOR_CELLS
+    )
+    result = runner.invoke(app, ["trials"])
+    assert "not culture-expanded MSCs hidden" in result.stdout
+
+
+def test_dream_hf_hazard_ratios_and_their_secondary_source() -> None:
+    (trial,) = [t for t in run_json("trials", "--product-type", "precursor-cells") if t["id"] == "dream-hf"]
+    primary = next(o for o in trial["outcomes"] if o["primary"])
+    assert primary["kind"] == "time-to-event" and primary["met"] is False
+    assert (primary["effects"][0]["measure"], primary["effects"][0]["estimate"]) == ("hr", 1.2)
+    assert primary["p_value"] == "0.406" and primary["figure_source"] == "conference"
+    assert primary["secondary_source"] is True
+    hrs = [e["estimate"] for o in trial["outcomes"] for e in o["effects"]]
+    assert hrs == [1.2, 0.35]
+    assert trial["arms"][0]["cells_per_dose"] == 150_000_000 and trial["arms"][0]["routes"] == [
+        "transendocardial"
+    ]
+
+
+def test_admire_cd_labels_each_figure_set_with_its_population_and_source() -> None:
+    (trial,) = [
+        t for t in run_json("trials", "--indication", "crohns-perianal-fistula") if t["id"] == "admire-cd"
+    ]
+    itt = _outcome(trial, "combined-remission", "week 24", "ITT")
+    mitt = _outcome(trial, "combined-remission", "week 24", "mITT")
+    week52 = _outcome(trial, "combined-remission", "week 52", "mITT")
+    assert [a["value"] for a in itt["arms"]] == [50, 34] and itt["p_value"] == "0.024"
+    assert itt["refs"] == ["panes-2016", "bjs-admire-cd-summary"] and itt["secondary_source"] is True
+    assert [a["value"] for a in mitt["arms"]] == [51.5, 35.6] and mitt["refs"] == ["panes-2018"]
+    (rd,) = mitt["effects"]
+    assert (rd["estimate"], rd["ci_low"], rd["ci_high"], rd["ci_level"]) == (15.8, 0.5, 31.2, 0.975)
+    assert [a["value"] for a in week52["arms"]] == [56.3, 38.6] and week52["refs"] == ["panes-2018"]
+    assert week52["effects"][0]["ci_level"] == 0.95
+    # the primary publication's figure set is the key outcome
+    result = runner.invoke(app, ["trials", "--indication", "crohns-perianal-fistula", "--format", "csv"])
+    row = next(line for line in result.stdout.splitlines() if line.startswith("admire-cd,"))
+    assert "combined remission week 24 (mITT): 53/103* (51.5%) vs 36/101* (35.6%)" in row
+    assert "97.5% CI 0.5 to 31.2" in row
+
+
+def test_every_derived_figure_says_how_it_was_derived(bundled: Dataset) -> None:
+    derived = [a for t in bundled.trials for o in t.outcomes for a in o.arms if a.derived]
+    assert derived and all(a.derivation for a in derived)
+    temcell = next(t for t in bundled.trials if t.id == "temcell-phase2-3")
+    (orr,) = [a for o in temcell.outcomes if o.endpoint == "overall-response" for a in o.arms]
+    assert orr.derivation is not None and "CR 6/25 + PR 9/25" in orr.derivation
+
+
+def test_cupistem_shows_the_reported_82_percent() -> None:
+    result = runner.invoke(app, ["trials", "--indication", "crohns-perianal-fistula", "--format", "csv"])
+    row = next(line for line in result.stdout.splitlines() if line.startswith("cupistem-phase2,"))
+    assert "27/33 (82%)" in row and "81.8" not in row

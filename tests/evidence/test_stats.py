@@ -6,6 +6,7 @@ import json
 import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -278,3 +279,43 @@ def test_chi_square_reproduces_the_published_p_values(bundled: Dataset, trial: s
     (row,) = [c for c in ev.comparisons if c.trial_id == trial and c.reported_p]
     assert row.reported_p == reported
     assert f"{row.p_value:.3f}" == reported
+
+
+def test_a_self_contradicting_trial_stays_out_of_every_pool_with_its_reason(bundled: Dataset) -> None:
+    import dataclasses
+
+    flagged = tuple(
+        dataclasses.replace(t, contradiction="30/36 responders in a 34-patient arm")
+        if t.id == "study-275"
+        else t
+        for t in bundled.trials
+    )
+    ds = dataclasses.replace(bundled, trials=flagged)
+    flt = EvidenceFilter(indication="gvhd", endpoints=("overall-response",))
+    before = analyse(bundled, flt)
+    after = analyse(ds, flt)
+    assert any(s.trial_id == "study-275" for p in before.pooled for s in p.studies)
+    assert not any(s.trial_id == "study-275" for p in after.pooled for s in p.studies)
+    assert not any(r.trial_id == "study-275" for r in after.proportions)
+    (reason,) = [r for r in after.refusals if r.kind == "left out"]
+    assert reason.reason.startswith("study-275: the trial's source contradicts itself (30/36 responders")
+    assert reason.endpoint == "overall-response" and reason.timepoint == "day 28"
+
+
+def test_an_outcome_marked_no_pooling_is_left_out(bundled: Dataset) -> None:
+    import dataclasses
+
+    def mark(t: Any) -> Any:
+        if t.id != "msb-gvhd001":
+            return t
+        outcomes = tuple(
+            dataclasses.replace(o, no_pooling="figures read from a press release") if o.primary else o
+            for o in t.outcomes
+        )
+        return dataclasses.replace(t, outcomes=outcomes)
+
+    ds = dataclasses.replace(bundled, trials=tuple(mark(t) for t in bundled.trials))
+    after = analyse(ds, EvidenceFilter(indication="gvhd", endpoints=("overall-response",)))
+    assert [r.reason for r in after.refusals if r.kind == "left out"] == [
+        "msb-gvhd001: figures read from a press release; not pooled"
+    ]

@@ -7,7 +7,16 @@ from typing import Annotated
 import typer
 
 from mscref.cli.app import app, handles_errors
-from mscref.cli.common import DataDirOption, FormatOption, IndicationOption, LangOption, load, print_table
+from mscref.cli.common import (
+    DataDirOption,
+    FormatOption,
+    IndicationOption,
+    LangOption,
+    RefsOption,
+    load,
+    print_table,
+    wants_refs,
+)
 from mscref.data.models import Verdict
 from mscref.data.query import no_empty_filters
 from mscref.render.i18n import Lang
@@ -23,6 +32,7 @@ def claims(
     fmt: FormatOption = Format.TABLE,
     lang: LangOption = Lang.EN,
     data_dir: DataDirOption = None,
+    refs: RefsOption = False,
 ) -> None:
     """The seed article's claims with the verdict, the seed's wording and what the sources say.
 
@@ -32,4 +42,4 @@ def claims(
     ds = load(data_dir)
     wanted = ds.indication_family(ds.resolve_indication(indication).id) if indication else None
     rows = claim_rows(ds, {v.value for v in verdict} if verdict else None, wanted)
-    print_table(claims_table(rows, lang), fmt, rows)
+    print_table(claims_table(rows, lang, refs=wants_refs(refs, fmt)), fmt, rows)

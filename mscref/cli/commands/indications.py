@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from mscref.cli.app import app, handles_errors
-from mscref.cli.common import DataDirOption, FormatOption, LangOption, load, print_table
+from mscref.cli.common import (
+    DataDirOption,
+    FormatOption,
+    LangOption,
+    RefsOption,
+    load,
+    print_table,
+    wants_refs,
+)
 from mscref.render.i18n import Lang
 from mscref.render.output import Format
 from mscref.render.views.indications import indication_rows, indications_table
@@ -15,6 +23,7 @@ def indications(
     fmt: FormatOption = Format.TABLE,
     lang: LangOption = Lang.EN,
     data_dir: DataDirOption = None,
+    refs: RefsOption = False,
 ) -> None:
     """One row per indication: names, organ system, trials, source tissues tried and the strongest
     evidence (approved product > randomized phase 3 > randomized phase 2 > single-arm >
@@ -24,4 +33,4 @@ def indications(
     """
     ds = load(data_dir)
     rows = indication_rows(ds)
-    print_table(indications_table(ds, rows, lang), fmt, rows)
+    print_table(indications_table(ds, rows, lang, refs=wants_refs(refs, fmt)), fmt, rows)

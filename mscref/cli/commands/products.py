@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 
 from mscref.cli.app import app, handles_errors
-from mscref.cli.common import DataDirOption, FormatOption, LangOption, load, print_table
+from mscref.cli.common import (
+    DataDirOption,
+    FormatOption,
+    LangOption,
+    RefsOption,
+    load,
+    print_table,
+    wants_refs,
+)
 from mscref.data.models import ApprovalStatus
 from mscref.render.i18n import Lang
 from mscref.render.output import Format
@@ -23,6 +31,7 @@ def products(
     fmt: FormatOption = Format.TABLE,
     lang: LangOption = Lang.EN,
     data_dir: DataDirOption = None,
+    refs: RefsOption = False,
 ) -> None:
     """Approved, conditionally approved and withdrawn MSC products worldwide, oldest first.
 
@@ -30,4 +39,4 @@ def products(
     """
     ds = load(data_dir)
     rows = product_rows(ds, {s.value for s in status} if status else None)
-    print_table(products_table(ds, rows, lang), fmt, rows)
+    print_table(products_table(ds, rows, lang, refs=wants_refs(refs, fmt)), fmt, rows)

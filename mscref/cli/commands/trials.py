@@ -14,11 +14,13 @@ from mscref.cli.common import (
     LangOption,
     PhaseOption,
     ProductTypeOption,
+    RefsOption,
     SourceOption,
     TextOption,
     load,
     print_table,
     trial_filter,
+    wants_refs,
 )
 from mscref.data.query import select
 from mscref.render.i18n import Lang
@@ -40,6 +42,7 @@ def trials(
     fmt: FormatOption = Format.TABLE,
     lang: LangOption = Lang.EN,
     data_dir: DataDirOption = None,
+    refs: RefsOption = False,
 ) -> None:
     """List trials and products with design, n, key outcome, approvals and the seed-claim verdict.
 
@@ -51,4 +54,4 @@ def trials(
     if not selection.records:
         typer.echo("no trials or products match", err=True)
     records = [record_json(ds, r) for r in selection.records] if fmt is Format.JSON else None
-    print_table(trials_table(ds, selection, lang), fmt, records)
+    print_table(trials_table(ds, selection, lang, refs=wants_refs(refs, fmt)), fmt, records)

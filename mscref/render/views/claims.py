@@ -37,10 +37,12 @@ def claim_rows(
     return out
 
 
-def claims_table(rows: list[dict[str, Any]], lang: Lang, cite: Any = None) -> Table:
+def claims_table(rows: list[dict[str, Any]], lang: Lang, cite: Any = None, refs: bool = False) -> Table:
     columns = [label(k, lang) for k in ("id", "claims", "verdict", "seed_text", "correction")]
     if cite is not None:
         columns.append(label("references", lang))
+    elif refs:
+        columns.append(label("refs", lang))
     body = []
     for r in rows:
         row = [
@@ -52,5 +54,7 @@ def claims_table(rows: list[dict[str, Any]], lang: Lang, cite: Any = None) -> Ta
         ]
         if cite is not None:
             row.append(cite(r["refs"]))
+        elif refs:
+            row.append(", ".join(r["refs"]))
         body.append(tuple(row))
     return Table(tuple(columns), tuple(body))

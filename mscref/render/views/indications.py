@@ -41,12 +41,14 @@ def indication_rows(ds: Dataset) -> list[dict[str, Any]]:
                 "evidence": best.level.name.lower().replace("_", "-"),
                 "evidence_rank": int(best.level),
                 "evidence_records": list(best.record_ids),
+                "refs": list(best.refs),
             }
         )
-    return out
+    # strongest evidence first; the data's order within a level
+    return sorted(out, key=lambda r: -int(r["evidence_rank"]))
 
 
-def indications_table(ds: Dataset, rows: list[dict[str, Any]], lang: Lang) -> Table:
+def indications_table(ds: Dataset, rows: list[dict[str, Any]], lang: Lang, refs: bool = False) -> Table:
     from mscref.evidence.ladder import LEVEL_LABELS, EvidenceLevel
 
     zh = lang is Lang.ZH
@@ -58,7 +60,7 @@ def indications_table(ds: Dataset, rows: list[dict[str, Any]], lang: Lang) -> Ta
         label("sources", lang),
         "最强证据" if zh else "Strongest evidence",
         "依据" if zh else "From",
-    )
+    ) + ((label("refs", lang),) if refs else ())
     body = []
     for r in rows:
         ind = ds.indication(r["id"])
@@ -74,5 +76,6 @@ def indications_table(ds: Dataset, rows: list[dict[str, Any]], lang: Lang) -> Ta
                 level[1] if zh else level[0],
                 ", ".join(r["evidence_records"]) or label("none", lang),
             )
+            + ((", ".join(r["refs"]),) if refs else ())
         )
     return Table(columns, tuple(body))

@@ -28,6 +28,7 @@ def product_rows(ds: Dataset, statuses: set[str] | None = None) -> list[dict[str
                     "sponsor": product.sponsor,
                     "sponsor_zh": product.sponsor_zh,
                     "agency": a.agency,
+                    "agency_now": a.agency_now,
                     "region": a.region,
                     "date": a.date,
                     "status": a.status.value,
@@ -38,19 +39,24 @@ def product_rows(ds: Dataset, statuses: set[str] | None = None) -> list[dict[str
                     "origin": product.origin.value if product.origin else None,
                     "product_type": product.product_type.value,
                     "note": a.note,
-                    "refs": list(dict.fromkeys([*a.refs, *product.refs])),
+                    "refs": list(a.refs),
+                    "product_refs": list(product.refs),
                 }
             )
     return sorted(out, key=lambda r: (r["date"] or "9999", r["product_id"]))
 
 
-def products_table(ds: Dataset, rows: list[dict[str, Any]], lang: Lang, cite: Any = None) -> Table:
+def products_table(
+    ds: Dataset, rows: list[dict[str, Any]], lang: Lang, cite: Any = None, refs: bool = False
+) -> Table:
     columns = [
         label(k, lang)
         for k in ("product", "agency", "region", "date", "status", "indication", "source", "origin")
     ]
     if cite is not None:
         columns.append(label("references", lang))
+    elif refs:
+        columns.append(label("refs", lang))
     body = []
     for r in rows:
         name = r["product_zh"] if lang is Lang.ZH and r["product_zh"] else r["product"]
@@ -61,9 +67,11 @@ def products_table(ds: Dataset, rows: list[dict[str, Any]], lang: Lang, cite: An
             status += f" {r['status_date']}"
         if not r["verified"]:
             status += f" ({label('verified_false', lang)})"
+        now = ("现 " if lang is Lang.ZH else "now ") + str(r["agency_now"])
+        agency = r["agency"] if not r["agency_now"] else f"{r['agency']} ({now})"
         row = [
             name,
-            r["agency"],
+            agency,
             r["region"],
             r["date"] or "?",
             status,
@@ -73,5 +81,7 @@ def products_table(ds: Dataset, rows: list[dict[str, Any]], lang: Lang, cite: An
         ]
         if cite is not None:
             row.append(cite(r["refs"]))
+        elif refs:
+            row.append(", ".join(r["refs"]))
         body.append(tuple(row))
     return Table(tuple(columns), tuple(body))

@@ -8,8 +8,12 @@ from typing import Any
 from mscref.data.dataset import Dataset
 from mscref.data.models import (
     Approval,
+    ArmResult,
+    Effect,
     Outcome,
     Product,
+    ProductType,
+    Safety,
     Source,
     Trial,
 )
@@ -18,12 +22,16 @@ from mscref.render.i18n import Lang, enum_label, label, name_in, text_in
 from mscref.render.output import Bullets, Document, Fields, Heading, Paragraph, Table
 from mscref.render.views.compare import compare_table
 from mscref.render.views.text import (
-    arm_result_text,
+    cells_text,
     design_text,
     indication_label,
     n_text,
+    outcome_notes,
+    outcome_result_text,
     product_label,
     reference_text,
+    route_text,
+    safety_arm_text,
     source_label,
     timepoint_text,
     verdict_text,
@@ -33,6 +41,7 @@ from mscref.render.views.text import (
 def _approval_json(a: Approval) -> dict[str, Any]:
     return {
         "agency": a.agency,
+        "agency_now": a.agency_now,
         "region": a.region,
         "date": a.date,
         "status": a.status.value,
@@ -44,29 +53,90 @@ def _approval_json(a: Approval) -> dict[str, Any]:
     }
 
 
-def _outcome_json(o: Outcome) -> dict[str, Any]:
+def _arm_result_json(a: ArmResult) -> dict[str, Any]:
+    return {
+        "arm": a.arm,
+        "events": a.events,
+        "total": a.total,
+        "value": a.value,
+        "unit": a.unit,
+        "n_analysed": a.n_analysed,
+        "mean": a.mean,
+        "sd": a.sd,
+        "se": a.se,
+        "median": a.median,
+        "iqr_low": a.iqr_low,
+        "iqr_high": a.iqr_high,
+        "range_low": a.range_low,
+        "range_high": a.range_high,
+        "ci_low": a.ci_low,
+        "ci_high": a.ci_high,
+        "ci_level": a.ci_level if a.ci_low is not None else None,
+        "change_from_baseline": a.change_from_baseline,
+        "derived": a.derived,
+        "derivation": a.derivation,
+        "note": a.note,
+    }
+
+
+def _effect_json(e: Effect) -> dict[str, Any]:
+    return {
+        "measure": e.measure.value,
+        "measure_label": e.measure_label,
+        "estimate": e.estimate,
+        "unit": e.unit,
+        "ci_low": e.ci_low,
+        "ci_high": e.ci_high,
+        "ci_level": e.ci_level if e.ci_low is not None else None,
+        "p_value": e.p_value,
+        "adjusted": e.adjusted,
+        "analysis": e.analysis,
+        "arm": e.arm,
+        "comparator": e.comparator,
+        "note": e.note,
+        "refs": list(e.refs),
+    }
+
+
+def _outcome_json(trial: Trial, o: Outcome) -> dict[str, Any]:
     return {
         "endpoint": o.endpoint,
         "endpoint_label": o.endpoint_label,
         "timepoint": o.timepoint,
         "primary": o.primary,
         "analysis": o.analysis,
-        "arms": [
-            {
-                "arm": a.arm,
-                "events": a.events,
-                "total": a.total,
-                "value": a.value,
-                "unit": a.unit,
-                "derived": a.derived,
-                "note": a.note,
-            }
-            for a in o.arms
-        ],
+        "kind": o.kind.value if o.kind else None,
+        "arms": [_arm_result_json(a) for a in o.arms],
+        "effects": [_effect_json(e) for e in o.effects],
         "p_value": o.p_value,
         "met": o.met,
         "result": o.result,
+        "figure_source": o.figure_source.value if o.figure_source else None,
+        "secondary_source": o.secondary,
+        "pooling_excluded": trial.pooling_exclusion(o),
         "refs": list(o.refs),
+    }
+
+
+def _safety_json(sf: Safety) -> dict[str, Any]:
+    return {
+        "timepoint": sf.timepoint,
+        "arms": [
+            {
+                "arm": a.arm,
+                "total": a.total,
+                "sae": a.sae,
+                "deaths": a.deaths,
+                "related_sae": a.related_sae,
+                "related_ae": a.related_ae,
+                "note": a.note,
+            }
+            for a in sf.arms
+        ],
+        "related": sf.related,
+        "figure_source": sf.figure_source.value if sf.figure_source else None,
+        "note": sf.note,
+        "refs": list(sf.refs),
     }
 
 
@@ -137,10 +207,17 @@ def record_json(ds: Dataset, rec: Record) -> dict[str, Any]:
                     "dose": a.dose,
                     "route": a.route,
                     "schedule": a.schedule,
+                    "cells_per_kg": a.cells_per_kg,
+                    "cells_per_dose": a.cells_per_dose,
+                    "doses": a.doses,
+                    "interval_days": a.interval_days,
+                    "routes": [r.value for r in a.routes],
                 }
                 for a in rec.arms
             ],
-            "outcomes": [_outcome_json(o) for o in rec.outcomes],
+            "outcomes": [_outcome_json(rec, o) for o in rec.outcomes],
+            "safety": [_safety_json(sf) for sf in rec.safety],
+            "contradiction": rec.contradiction,
             "status": rec.status,
             "notes": rec.notes,
         }
@@ -160,8 +237,11 @@ def show_document(ds: Dataset, rec: Trial | Product | Source, lang: Lang) -> Doc
     product = rec if isinstance(rec, Product) else ds.product_of(rec)
     blocks: list[Any] = []
     refs: list[str] = list(rec.refs)
-    if not ds.is_msc(rec):
+    kind = rec.product_type if isinstance(rec, Product) else ds.product_type_of(rec)
+    if kind is ProductType.NON_MSC:
         blocks.append(Paragraph("⚠ " + label("non_msc_banner", lang)))
+    elif not ds.is_msc(rec):
+        blocks.append(Paragraph("⚠ " + label("not_expanded_banner", lang, kind=enum_label(kind, lang))))
     if isinstance(rec, Trial):
         title = f"{rec.id}: {rec.title}"
         blocks.append(
@@ -185,6 +265,7 @@ def show_document(ds: Dataset, rec: Trial | Product | Source, lang: Lang) -> Doc
                     (label("period", lang), rec.period),
                     (label("n", lang), n_text(rec)),
                     (label("status", lang), rec.status),
+                    (label("contradiction", lang), rec.contradiction),
                     (label("notes", lang), rec.notes),
                     (label("verdict", lang), verdict_text(ds, rec, lang)),
                 )
@@ -195,14 +276,32 @@ def show_document(ds: Dataset, rec: Trial | Product | Source, lang: Lang) -> Doc
             blocks.append(
                 _compact(
                     Table(
-                        tuple(label(k, lang) for k in ("arm", "n", "product", "dose", "route", "schedule")),
+                        tuple(
+                            label(k, lang)
+                            for k in (
+                                "arm",
+                                "n",
+                                "product",
+                                "dose",
+                                "cells_per_kg",
+                                "cells_per_dose",
+                                "doses",
+                                "interval_days",
+                                "route",
+                                "schedule",
+                            )
+                        ),
                         tuple(
                             (
                                 a.label,
                                 (str(a.n) + ("*" if a.n_derived else "")) if a.n else "?",
                                 a.intervention or "",
                                 a.dose or "",
-                                a.route or "",
+                                cells_text(a.cells_per_kg),
+                                cells_text(a.cells_per_dose),
+                                str(a.doses) if a.doses is not None else "",
+                                f"{a.interval_days:g}" if a.interval_days is not None else "",
+                                route_text(a),
                                 a.schedule or "",
                             )
                             for a in rec.arms
@@ -212,27 +311,28 @@ def show_document(ds: Dataset, rec: Trial | Product | Source, lang: Lang) -> Doc
             )
         if rec.outcomes:
             blocks.append(Heading(label("outcomes", lang)))
-            arm_names = {a.id: a.label for a in rec.arms}
             rows = []
             for o in rec.outcomes:
                 refs += o.refs
+                refs += [r for e in o.effects for r in e.refs]
                 rows.append(
                     (
                         o.endpoint_label
                         + (" (primary)" if o.primary and lang is Lang.EN else "")
                         + ("(主要终点)" if o.primary and lang is Lang.ZH else ""),
                         timepoint_text(o.timepoint, lang),
-                        "; ".join(f"{arm_names.get(a.arm, a.arm)}: {arm_result_text(a)}" for a in o.arms)
-                        or (o.result or ""),
+                        outcome_result_text(rec, o, lang) or (o.result or ""),
                         o.p_value or "",
-                        " ".join(x for x in (o.analysis or "", o.result if o.arms and o.result else "") if x),
+                        outcome_notes(rec, o, lang),
+                        ", ".join(dict.fromkeys([*o.refs, *(r for e in o.effects for r in e.refs)])),
                     )
                 )
             blocks.append(
                 _compact(
                     Table(
                         tuple(
-                            label(k, lang) for k in ("endpoint", "timepoint", "result", "p_value", "notes")
+                            label(k, lang)
+                            for k in ("endpoint", "timepoint", "result", "p_value", "notes", "refs")
                         ),
                         tuple(rows),
                         notes=(label("derived_note", lang),)
@@ -241,6 +341,10 @@ def show_document(ds: Dataset, rec: Trial | Product | Source, lang: Lang) -> Doc
                     )
                 )
             )
+        if rec.safety:
+            blocks.append(Heading(label("safety", lang)))
+            blocks.append(_safety_table(rec, lang))
+            refs += [r for sf in rec.safety for r in sf.refs]
     else:
         title = f"{rec.id}: {name_in(rec, lang)}"
         blocks.append(
@@ -317,6 +421,28 @@ def show_document(ds: Dataset, rec: Trial | Product | Source, lang: Lang) -> Doc
             refs += c.refs
     blocks += _reference_blocks(ds, refs, lang)
     return Document(title, tuple(blocks))
+
+
+def _safety_table(trial: Trial, lang: Lang) -> Table:
+    names = {a.id: a.label for a in trial.arms}
+    rows = []
+    for sf in trial.safety:
+        notes = [x for x in (sf.related, sf.note) if x]
+        if sf.secondary_source:
+            notes.append(label("secondary_source", lang, kind=enum_label(sf.figure_source, lang)))
+        for i, a in enumerate(sf.arms):
+            rows.append(
+                (
+                    names.get(a.arm, a.arm),
+                    timepoint_text(sf.timepoint, lang),
+                    safety_arm_text(a),
+                    "; ".join([*([a.note] if a.note else []), *(notes if i == 0 else [])]),
+                    ", ".join(sf.refs) if i == 0 else "",
+                )
+            )
+    return _compact(
+        Table(tuple(label(k, lang) for k in ("arm", "timepoint", "result", "notes", "refs")), tuple(rows))
+    )
 
 
 def _compact(table: Table) -> Table:

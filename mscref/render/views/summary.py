@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mscref.data.dataset import Dataset
-from mscref.data.models import Verdict
+from mscref.data.models import ProductType, Verdict
 from mscref.data.record import record
 from mscref.render.i18n import Lang, enum_label, label
 from mscref.render.output import Table
@@ -62,13 +62,29 @@ def build_summary(ds: Dataset, lang: Lang) -> Summary:
     )
     tables["by_phase_design"] = crosstab("phase", "design")
     titles["by_phase_design"] = "试验:分期 × 设计" if zh else "Trials by phase × design"
-    by_type = trials["product_type"].value_counts().rename_axis(None).to_frame(label("trials", lang))
+    # every MSC-related product type, including those kept out of the counts above
+    kinds = [ds.product_type_of(t) for t in ds.trials]
+    by_type = (
+        pd.Series([enum_label(k, lang) for k in kinds if k is not ProductType.NON_MSC], dtype=object)
+        .value_counts()
+        .rename_axis(None)
+        .to_frame(label("trials", lang))
+    )
     tables["by_product_type"] = by_type
-    titles["by_product_type"] = "试验:产品类型" if zh else "Trials by product type"
+    titles["by_product_type"] = (
+        "试验:产品类型(仅“细胞”计入上表)"
+        if zh
+        else "Trials by product type (only 'cells' enter the tables above)"
+    )
 
     approvals = pd.DataFrame(
         [
-            {"year": (a.date or "?")[:4], "agency": a.agency, "status": enum_label(a.status, lang)}
+            # a renamed agency counts once, under its current name (KFDA -> MFDS)
+            {
+                "year": (a.date or "?")[:4],
+                "agency": a.agency_now or a.agency,
+                "status": enum_label(a.status, lang),
+            }
             for p in ds.products
             if ds.is_msc(p)
             for a in p.approvals

@@ -24,7 +24,7 @@ from mscref.render.views.text import (
 # trials
 
 
-def trials_table(ds: Dataset, selection: Selection, lang: Lang) -> Table:
+def trials_table(ds: Dataset, selection: Selection, lang: Lang, refs: bool = False) -> Table:
     columns = tuple(
         label(k, lang)
         for k in (
@@ -39,7 +39,7 @@ def trials_table(ds: Dataset, selection: Selection, lang: Lang) -> Table:
             "approvals",
             "verdict",
         )
-    )
+    ) + ((label("refs", lang),) if refs else ())
     rows = []
     derived = False
     for rec in selection.records:
@@ -60,6 +60,7 @@ def trials_table(ds: Dataset, selection: Selection, lang: Lang) -> Table:
                     approvals or label("none", lang),
                     verdict_text(ds, rec, lang),
                 )
+                + ((", ".join(rec.refs),) if refs else ())
             )
         else:
             rows.append(
@@ -75,10 +76,12 @@ def trials_table(ds: Dataset, selection: Selection, lang: Lang) -> Table:
                     approvals or label("none", lang),
                     verdict_text(ds, rec, lang),
                 )
+                + ((", ".join(rec.refs),) if refs else ())
             )
     notes = []
     if derived:
         notes.append(label("derived_note", lang))
     if selection.hidden_non_msc:
-        notes.append(label("non_msc_hidden", lang, count=selection.hidden_non_msc))
+        kinds = ", ".join(k.value for k in selection.hidden_types)
+        notes.append(label("non_msc_hidden", lang, count=selection.hidden_non_msc, kinds=kinds))
     return Table(columns, tuple(rows), notes=tuple(notes))
