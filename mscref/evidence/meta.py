@@ -457,6 +457,7 @@ class CommonEffect:
 
 
 def _common(est: float, se: float, yi: Array, vi: Array, wts: Array, used: NDArray[np.bool_]) -> CommonEffect:
+    """``wts`` has one entry per table used when it is as long as ``yi``, else one per table."""
     k = int(used.sum())
     crit = z_crit()
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -464,8 +465,11 @@ def _common(est: float, se: float, yi: Array, vi: Array, wts: Array, used: NDArr
         z = est / se
         i2 = max(0.0, (q - (k - 1)) / q) if q > 0 and k > 1 else 0.0
         weights = wts / wts.sum()
-    full = np.zeros(len(used))
-    full[used] = weights
+    if len(weights) == len(used):
+        full = weights
+    else:
+        full = np.zeros(len(used))
+        full[used] = weights
     return CommonEffect(
         k=k,
         estimate=est,
@@ -485,12 +489,14 @@ def _common(est: float, se: float, yi: Array, vi: Array, wts: Array, used: NDArr
 
 def mantel_haenszel(measure: str, a: Array, n1: Array, c: Array, n2: Array) -> CommonEffect:
     """metafor's ``rma.mh`` (OR with the Robins–Breslow–Greenland variance, RR with
-    Greenland–Robins', RD with Sato's), double-zero tables left out."""
+    Greenland–Robins', RD with Sato's); double-zero tables are left out of Q."""
+    a, n1, c, n2 = (np.asarray(x, dtype=float) for x in (a, n1, c, n2))
     used = ~double_zero(a, n1, c, n2)
-    a, n1, c, n2 = (np.asarray(x, dtype=float)[used] for x in (a, n1, c, n2))
     b, d = n1 - a, n2 - c
     n = n1 + n2
-    yi, vi, _corr = binary_effects(measure, a, n1, c, n2)
+    # the Mantel-Haenszel sums take every table (a double-zero one adds nothing to an OR, and
+    # its share to an RD); the Q statistic takes the tables with a defined effect
+    yi, vi, _corr = binary_effects(measure, a[used], n1[used], c[used], n2[used])
     with np.errstate(divide="ignore", invalid="ignore"):
         if measure == "or":
             r, s = a * d / n, b * c / n

@@ -52,7 +52,8 @@ answer <- lapply(cases, function(case) {
   kind <- case$kind
   if (kind == "escalc") {
     e <- escalc_of(case)
-    return(list(yi = as.numeric(e$yi), vi = as.numeric(e$vi)))
+    keep <- !is.na(e$yi)  # double-zero tables, left out
+    return(list(yi = as.numeric(e$yi)[keep], vi = as.numeric(e$vi)[keep]))
   }
   if (kind == "re") {
     if (!is.null(case$measure)) {
@@ -67,14 +68,14 @@ answer <- lapply(cases, function(case) {
     return(fit_re(yi, vi, case$tau2, case$ci))
   }
   if (kind == "mh" || kind == "peto") {
-    r <- if (kind == "mh") {
+    r <- suppressWarnings(if (kind == "mh") {
       rma.mh(ai = case$a, n1i = case$n1, ci = case$c, n2i = case$n2, measure = toupper(case$measure))
     } else {
       rma.peto(ai = case$a, n1i = case$n1, ci = case$c, n2i = case$n2)
-    }
+    })
     return(list(
       estimate = r$beta[1], se = r$se, stat = r$zval, p = r$pval, ci_low = r$ci.lb,
-      ci_high = r$ci.ub, q = r$QE, q_p = r$QEp, i2 = r$I2 / 100, k = r$k
+      ci_high = r$ci.ub, q = r$QE, q_p = r$QEp, i2 = r$I2 / 100, k = r$k.yi
     ))
   }
   if (kind == "subgroups") {
