@@ -43,6 +43,18 @@ SINGLE = "single-arm proportion"
 SMALL_STUDY_MIN_K = 10
 
 
+#: Words of an endpoint id that make it a harm: more of it is worse.
+HARMS = ("adverse", "death", "mortality", "relapse", "chronic-gvhd", "infection", "failure", "toxicity", "serious")
+
+
+def higher_is_better(endpoint: str) -> bool:
+    """Whether more events are good news (a response) rather than bad (a harm); for the
+    'favours' labels either side of no effect."""
+    if "free" in endpoint or "survival" in endpoint or "response" in endpoint or "remission" in endpoint:
+        return True
+    return not any(word in endpoint for word in HARMS)
+
+
 class PoolingError(MscrefError):
     """Outcomes that must not be pooled together were asked to be."""
 
@@ -240,6 +252,7 @@ class Refusal:
     kind: str
     reason: str
     trial_id: str | None = None
+    comparator: str | None = None
 
 
 @record
@@ -715,7 +728,7 @@ def analyse(
                             ind,
                             outcome.endpoint,
                             outcome.timepoint,
-                            "values",
+                            "values only",
                             f"reported as values only ({values}), without counts or a measure of "
                             "spread: shown, not pooled",
                             trial.id,
@@ -764,7 +777,9 @@ def analyse(
                     if len(counts) == 1
                     else f"{len(counts)} arms with counts: which pair is the comparison is not recorded"
                 )
-                refusals.append(Refusal(ind, outcome.endpoint, outcome.timepoint, kind_cmp, reason, trial.id))
+                refusals.append(
+                    Refusal(ind, outcome.endpoint, outcome.timepoint, kind_cmp, reason, trial.id, comparator_class(trial))
+                )
                 continue
             pairs.append((trial, outcome, counts[1 - ci], counts[ci]))
 
@@ -856,7 +871,7 @@ def analyse(
         kind, ind, endpoint, days, comp = key
         inputs = groups[key]
         tp = inputs[0].timepoint if inputs else None
-        where = f" ({comp})" if comp else ""
+        where = f", {comp}" if comp else ""
         if dropped.get(key):
             refusals.append(
                 Refusal(ind, endpoint, tp, kind, f"no events (or only events) in both arms: left out of the {kind} pool, which it cannot inform (metafor's drop00): {', '.join(dropped[key])}")
@@ -867,7 +882,9 @@ def analyse(
             refusals.append(Refusal(ind, endpoint, None, kind, "no timepoint recorded; not pooled: " + ", ".join(i.trial_id for i in inputs)))
             continue
         if len(inputs) < 2:
-            refusals.append(Refusal(ind, endpoint, tp, kind + where, f"only one study ({inputs[0].trial_id}); nothing to pool", inputs[0].trial_id))
+            refusals.append(
+                Refusal(ind, endpoint, tp, kind, f"only one study ({inputs[0].trial_id}{where}); nothing to pool", inputs[0].trial_id, comp or None)
+            )
             continue
         pending.append(_Pending(kind, ind, endpoint, days, comp, inputs))
 
@@ -1252,6 +1269,7 @@ def evidence_json(ds: Dataset, ev: Evidence) -> dict[str, Any]:
                     "timepoint": r.timepoint,
                     "kind": r.kind,
                     "trial": r.trial_id,
+                    "comparator": r.comparator,
                     "reason": r.reason,
                 }
                 for r in ev.refusals

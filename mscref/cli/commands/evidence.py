@@ -106,7 +106,14 @@ def evidence(
 
         kind = plot_format(plot)
         size = write_atomic(plot, figure_bytes(forest_figure(ds, result), kind), force=force)
-        typer.echo(f"wrote {plot} ({size:,} bytes, {len(result.pooled)} forest panels)", err=True)
+        if result.pooled:
+            typer.echo(f"wrote {plot} ({size:,} bytes, {len(result.pooled)} forest panels)", err=True)
+        else:
+            typer.echo(
+                f"nothing to pool for this selection: wrote {plot} ({size:,} bytes) listing the "
+                f"{len(result.refusals)} outcomes not pooled and why",
+                err=True,
+            )
     if not result.proportions:
         typer.echo("no count outcomes match", err=True)
     if fmt is Format.JSON:
