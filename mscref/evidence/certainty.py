@@ -115,7 +115,7 @@ def rate(p: PooledEstimate, studies: Sequence[_Study]) -> Certainty:
         reasons.append("the 95% CI includes no effect")
     if null is None and p.high - p.low > 0.2:
         reasons.append(f"the 95% CI spans {100 * (p.high - p.low):.0f} percentage points")
-    if events < FEW_EVENTS:
+    if any(s.arms for s in p.studies) and events < FEW_EVENTS:
         reasons.append(f"{events} events in all (fewer than {FEW_EVENTS})")
     steps.append(Step("imprecision", -min(2, len(reasons)), "; ".join(reasons) or "precise enough"))
     # few studies
