@@ -95,12 +95,16 @@ def rate(p: PooledEstimate, studies: Sequence[_Study]) -> Certainty:
         what = "; ".join(f"{s.trial_id}: {', '.join(s.flags)}" for s in flagged)
         steps.append(Step("risk of bias", -1, f"{100 * share:.0f}% of the weight from studies with {what}"))
     elif flagged:
-        steps.append(Step("risk of bias", 0, f"proxies only in studies carrying {100 * share:.0f}% of the weight"))
+        steps.append(
+            Step("risk of bias", 0, f"proxies only in studies carrying {100 * share:.0f}% of the weight")
+        )
     else:
         steps.append(Step("risk of bias", 0, "no risk-of-bias proxy in the data"))
     # inconsistency
     null = p.null
-    pi_crosses = null is not None and _crosses(p.pi_low, p.pi_high, null) and not _crosses(p.low, p.high, null)
+    pi_crosses = (
+        null is not None and _crosses(p.pi_low, p.pi_high, null) and not _crosses(p.low, p.high, null)
+    )
     if p.i2 >= 0.5 or pi_crosses:
         why = [f"I² = {100 * p.i2:.0f}%"] if p.i2 >= 0.5 else []
         if pi_crosses:

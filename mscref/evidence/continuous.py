@@ -84,7 +84,9 @@ class ReportedEffect:
     flags: tuple[str, ...] = ()
 
 
-def continuous_inputs(studies: list[ContinuousStudy], measure: str) -> tuple[list[_Input], list[tuple[str, str]]]:
+def continuous_inputs(
+    studies: list[ContinuousStudy], measure: str
+) -> tuple[list[_Input], list[tuple[str, str]]]:
     """Each study as an effect and variance (MD or Hedges' g), or (trial, reason) when it cannot
     be: medians without means, a missing SD, an arm without n."""
     import numpy as np
@@ -99,7 +101,11 @@ def continuous_inputs(studies: list[ContinuousStudy], measure: str) -> tuple[lis
         arms = (s.treatment, s.control)
         if any(a.mean is None and a.median is not None for a in arms):
             refused.append(
-                (s.trial_id, f"reported as medians ({s.treatment.shown()} vs {s.control.shown()}): shown, never pooled as means")
+                (
+                    s.trial_id,
+                    f"reported as medians ({s.treatment.shown()} vs {s.control.shown()}): "
+                    "shown, never pooled as means",
+                )
             )
         elif any(a.mean is None for a in arms):
             refused.append((s.trial_id, "no mean in both arms"))
@@ -152,11 +158,16 @@ def reported_inputs(effects: list[ReportedEffect]) -> tuple[list[_Input], list[t
     usable = []
     measures = {e.measure for e in effects}
     if len(measures) > 1:
-        return [], [(e.trial_id, f"measures differ ({', '.join(sorted(measures))}): not pooled together") for e in effects]
+        return [], [
+            (e.trial_id, f"measures differ ({', '.join(sorted(measures))}): not pooled together")
+            for e in effects
+        ]
     for e in effects:
         ratio = e.measure in ("hr", "or", "rr")
         if not e.low <= e.estimate <= e.high or (ratio and e.low <= 0):
-            refused.append((e.trial_id, f"the CI {e.low:g}–{e.high:g} does not hold the estimate {e.estimate:g}"))
+            refused.append(
+                (e.trial_id, f"the CI {e.low:g}–{e.high:g} does not hold the estimate {e.estimate:g}")
+            )
         else:
             usable.append(e)
     if not usable:
@@ -204,9 +215,13 @@ def pool_inputs(
     if len(inputs) < 2:
         return "fewer than two studies with usable figures; nothing to pool"
     kind, scale, back = _OTHER_SCALES[measure]
-    ((studies, summary),) = _fit_iv([inputs], scale=scale, back=back, tau2_method=tau2_method, summary_ci=summary_ci)
+    ((studies, summary),) = _fit_iv(
+        [inputs], scale=scale, back=back, tau2_method=tau2_method, summary_ci=summary_ci
+    )
     pending = _Pending(kind, indication, endpoint, None, "", inputs)
-    loo = _leave_one_out_all([pending], {kind: (scale, back)}, Measure.OR, tau2_method, summary_ci, PoolMethod.IV)
+    loo = _leave_one_out_all(
+        [pending], {kind: (scale, back)}, Measure.OR, tau2_method, summary_ci, PoolMethod.IV
+    )
     est = PooledEstimate(
         indication,
         endpoint,
@@ -254,15 +269,17 @@ def reported_effect_from_model(trial_id: str, effect: Any, timepoint: str | None
     """A reported effect of the data model as a :class:`ReportedEffect`. Reads ``measure``
     (HR, OR, RR, MD, SMD in any case; an enum's value is taken), ``estimate``, ``low``/``high``
     (or ``ci_low``/``ci_high``) and ``level`` (0.95 or 95; default 0.95)."""
-    measure = getattr(effect, "measure")
+    measure = effect.measure
     measure = str(getattr(measure, "value", measure)).lower()
     low = getattr(effect, "low", None)
     high = getattr(effect, "high", None)
     if low is None:
-        low = getattr(effect, "ci_low")
+        low = effect.ci_low
     if high is None:
-        high = getattr(effect, "ci_high")
+        high = effect.ci_high
     level = getattr(effect, "level", None) or 0.95
     if level > 1:
         level = level / 100
-    return ReportedEffect(trial_id, measure, float(effect.estimate), float(low), float(high), float(level), timepoint)
+    return ReportedEffect(
+        trial_id, measure, float(effect.estimate), float(low), float(high), float(level), timepoint
+    )

@@ -46,8 +46,6 @@ CONTINUITY = 0.5
 _ITER = 200
 
 
-
-
 def z_crit(level: float = LEVEL) -> float:
     return float(special.ndtri(0.5 + level / 2))
 
@@ -80,7 +78,8 @@ def _only0(*cells: Array) -> tuple[list[Array], NDArray[np.bool_]]:
 
 def double_zero(a: Array, n1: Array, c: Array, n2: Array) -> NDArray[np.bool_]:
     """Tables with no events (or only events) in both arms: they hold no information on a ratio."""
-    return ((a == 0) & (c == 0)) | ((a == n1) & (c == n2))
+    out: NDArray[np.bool_] = ((a == 0) & (c == 0)) | ((a == n1) & (c == n2))
+    return out
 
 
 def binary_effects(
@@ -175,7 +174,8 @@ def leave_one_out_masks(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
 
 
 def _wsum(w: Array, x: Array) -> Array:
-    return np.sum(w * x, axis=1)
+    out: Array = np.sum(w * x, axis=1)
+    return out
 
 
 def _gen_q(t2: Array, y: Array, v: Array, mask: NDArray[np.bool_]) -> Array:
@@ -242,7 +242,8 @@ def _reml_ll(t2: Array, y: Array, v: Array, mask: NDArray[np.bool_]) -> Array:
     mu = _wsum(w, y) / sw
     rss = _wsum(w, (y - mu[:, None]) ** 2)
     logs = np.sum(np.where(mask, np.log(v + t2[:, None]), 0.0), axis=1)
-    return -0.5 * logs - 0.5 * np.log(sw) - 0.5 * rss
+    out: Array = -0.5 * logs - 0.5 * np.log(sw) - 0.5 * rss
+    return out
 
 
 def tau2_reml(y: Array, v: Array, mask: NDArray[np.bool_]) -> Array:
@@ -327,7 +328,7 @@ def random_effects(
     k = mask.sum(axis=1)
     kf = k.astype(float)
     t2 = TAU2_FUNCS[tau2](y, v, mask)
-    w0, q, c, _sw0 = _fe_parts(y, v, mask)
+    _w0, q, c, _sw0 = _fe_parts(y, v, mask)
     w = mask / (v + t2[:, None])
     sw = w.sum(axis=1)
     mu = _wsum(w, y) / sw
@@ -344,7 +345,9 @@ def random_effects(
             df = kf - 1
             crit = _t_crit(df, level)
         stat = mu / se
-        p = 2 * (special.ndtr(-np.abs(stat)) if summary_ci is SummaryCI.Z else special.stdtr(df, -np.abs(stat)))
+        p = 2 * (
+            special.ndtr(-np.abs(stat)) if summary_ci is SummaryCI.Z else special.stdtr(df, -np.abs(stat))
+        )
         q_df = kf - 1
         q_p = special.chdtrc(q_df, q)
         s2 = (kf - 1) / c  # typical within-study variance
@@ -408,10 +411,27 @@ def fit_many(
     return out
 
 
-_FIELDS = (
-    "estimate se stat df p ci_low ci_high tau2 tau2_low tau2_high i2 i2_low i2_high h2 q q_df q_p "
-    "pi_low pi_high"
-).split()
+_FIELDS = [
+    "estimate",
+    "se",
+    "stat",
+    "df",
+    "p",
+    "ci_low",
+    "ci_high",
+    "tau2",
+    "tau2_low",
+    "tau2_high",
+    "i2",
+    "i2_low",
+    "i2_high",
+    "h2",
+    "q",
+    "q_df",
+    "q_p",
+    "pi_low",
+    "pi_high",
+]
 
 
 def fits_row(f: Fits, j: int) -> dict[str, Any]:
@@ -503,7 +523,9 @@ def mantel_haenszel(measure: str, a: Array, n1: Array, c: Array, n2: Array) -> C
             rs, ss = r.sum(), s.sum()
             pp, qq = (a + d) / n, (b + c) / n
             est = float(np.log(rs / ss))
-            var = 0.5 * (np.sum(pp * r) / rs**2 + np.sum(pp * s + qq * r) / (rs * ss) + np.sum(qq * s) / ss**2)
+            var = 0.5 * (
+                np.sum(pp * r) / rs**2 + np.sum(pp * s + qq * r) / (rs * ss) + np.sum(qq * s) / ss**2
+            )
             wts = s
         elif measure == "rr":
             r, s = a * n2 / n, c * n1 / n

@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from mscref.data.dataset import Dataset
 from mscref.data.errors import MscrefError
@@ -37,6 +37,7 @@ from mscref.evidence.methods import (
 if TYPE_CHECKING:  # pragma: no cover
     from mscref.evidence.certainty import Certainty
 
+_T = TypeVar("_T")
 CONTINUITY = 0.5
 SINGLE = "single-arm proportion"
 #: Below this many studies a funnel plot and Egger's test say nothing.
@@ -44,7 +45,17 @@ SMALL_STUDY_MIN_K = 10
 
 
 #: Words of an endpoint id that make it a harm: more of it is worse.
-HARMS = ("adverse", "death", "mortality", "relapse", "chronic-gvhd", "infection", "failure", "toxicity", "serious")
+HARMS = (
+    "adverse",
+    "death",
+    "mortality",
+    "relapse",
+    "chronic-gvhd",
+    "infection",
+    "failure",
+    "toxicity",
+    "serious",
+)
 
 
 def higher_is_better(endpoint: str) -> bool:
@@ -372,7 +383,11 @@ def design_label(trial: Trial) -> str:
     if is_uncontrolled(trial):
         return "single-arm"
     d = trial.design
-    parts = ["randomized" if d.randomized else ("non-randomized" if d.randomized is False else "randomization not recorded")]
+    parts = [
+        "randomized"
+        if d.randomized
+        else ("non-randomized" if d.randomized is False else "randomization not recorded")
+    ]
     parts.append(d.blinding.value if d.blinding is not None else "blinding not recorded")
     return ", ".join(parts)
 
@@ -420,7 +435,11 @@ def _counts(trial: Trial, outcome: Outcome) -> list[ArmCount]:
 
 def _values_only(outcome: Outcome) -> str | None:
     """The outcome's reported values when it has values but no counts (e.g. '39.5% vs 62.7%')."""
-    shown = [f"{a.value:g}{'' if a.unit == '%' else ' '}{a.unit or ''}" for a in outcome.arms if a.value is not None and a.events is None]
+    shown = [
+        f"{a.value:g}{'' if a.unit == '%' else ' '}{a.unit or ''}"
+        for a in outcome.arms
+        if a.value is not None and a.events is None
+    ]
     return " vs ".join(shown) if shown else None
 
 
@@ -614,7 +633,10 @@ def _fit_common(
     n2 = np.array([i.arms[1].total for i in inputs], dtype=float)
     res = peto(a, n1, c, n2) if method is PoolMethod.PETO else mantel_haenszel(measure.value, a, n1, c, n2)
     if not (math.isfinite(res.estimate) and math.isfinite(res.se)):
-        return f"{POOL_METHOD_NAMES[method]}: not estimable from these counts (an empty margin across all tables)"
+        return (
+            f"{POOL_METHOD_NAMES[method]}: not estimable from these counts "
+            "(an empty margin across all tables)"
+        )
     inv = _BACK[back]
     z = z_crit()
     studies = [_study_effect(i, w, back, z) for i, w in zip(inputs, res.weights, strict=True)]
@@ -623,7 +645,18 @@ def _fit_common(
         v = (a + c) * (n1 + n2 - a - c) * n1 * n2 / ((n1 + n2) ** 2 * (n1 + n2 - 1))
         studies = [
             _study_effect(
-                _Input(i.trial_id, i.label, float(oe[j] / v[j]), float(1 / v[j]), i.derived, False, i.timepoint, i.arms, i.group, i.comparator),
+                _Input(
+                    i.trial_id,
+                    i.label,
+                    float(oe[j] / v[j]),
+                    float(1 / v[j]),
+                    i.derived,
+                    False,
+                    i.timepoint,
+                    i.arms,
+                    i.group,
+                    i.comparator,
+                ),
                 w,
                 back,
                 z,
@@ -744,7 +777,14 @@ def analyse(
                 proportions.append((trial, outcome, design, c))
             if trial.indication is None:
                 refusals.append(
-                    Refusal(ind, outcome.endpoint, outcome.timepoint, "all", "the trial has no indication (unclassified): nothing to pool it with", trial.id)
+                    Refusal(
+                        ind,
+                        outcome.endpoint,
+                        outcome.timepoint,
+                        "all",
+                        "the trial has no indication (unclassified): nothing to pool it with",
+                        trial.id,
+                    )
                 )
                 continue
             if outcome.timepoint:
@@ -767,7 +807,15 @@ def analyse(
                     singles.append((trial, outcome, counts[0]))
                 else:
                     refusals.append(
-                        Refusal(ind, outcome.endpoint, outcome.timepoint, SINGLE, f"{len(counts)} arms without a control (e.g. dose groups): each rate is listed, none pooled as the study's rate", trial.id)
+                        Refusal(
+                            ind,
+                            outcome.endpoint,
+                            outcome.timepoint,
+                            SINGLE,
+                            f"{len(counts)} arms without a control (e.g. dose groups): each rate is "
+                            "listed, none pooled as the study's rate",
+                            trial.id,
+                        )
                     )
                 continue
             ci = _control_index(trial, counts)
@@ -778,7 +826,15 @@ def analyse(
                     else f"{len(counts)} arms with counts: which pair is the comparison is not recorded"
                 )
                 refusals.append(
-                    Refusal(ind, outcome.endpoint, outcome.timepoint, kind_cmp, reason, trial.id, comparator_class(trial))
+                    Refusal(
+                        ind,
+                        outcome.endpoint,
+                        outcome.timepoint,
+                        kind_cmp,
+                        reason,
+                        trial.id,
+                        comparator_class(trial),
+                    )
                 )
                 continue
             pairs.append((trial, outcome, counts[1 - ci], counts[ci]))
@@ -843,14 +899,30 @@ def analyse(
         key = (SINGLE, t.indication or "", o.endpoint, timepoint_days(o.timepoint), "")
         groups[key].append(
             _Input(
-                t.id, label, float(ly[j]), float(lv[j]), c.derived, bool(lcorr[j]), o.timepoint, (c,),
-                subgroup_of(ds, t, subgroup) if subgroup else "", comparator_class(t), _flags(ds, t, [c]), False,
+                t.id,
+                label,
+                float(ly[j]),
+                float(lv[j]),
+                c.derived,
+                bool(lcorr[j]),
+                o.timepoint,
+                (c,),
+                subgroup_of(ds, t, subgroup) if subgroup else "",
+                comparator_class(t),
+                _flags(ds, t, [c]),
+                False,
             )
         )
     dropped: dict[tuple[str, str, str, int | None, str], list[str]] = defaultdict(list)
     for j, (t, o, tr, ct) in enumerate(pairs):
         comp = comparator_class(t)
-        key = (kind_cmp, t.indication or "", o.endpoint, timepoint_days(o.timepoint), "" if split_comparator else comp)
+        key = (
+            kind_cmp,
+            t.indication or "",
+            o.endpoint,
+            timepoint_days(o.timepoint),
+            "" if split_comparator else comp,
+        )
         if dz[j]:
             dropped[key].append(t.id)
             continue
@@ -858,9 +930,18 @@ def analyse(
         label = f"{t.id} ({tr.events}/{tr.total}{star} vs {ct.events}/{ct.total}{star})"
         groups[key].append(
             _Input(
-                t.id, label, float(by[j]), float(bv[j]), tr.derived or ct.derived,
-                bool(bcorr[j]) and pool_method is PoolMethod.IV, o.timepoint, (tr, ct),
-                subgroup_of(ds, t, subgroup) if subgroup else "", comp, _flags(ds, t, [tr, ct]), bool(t.design.randomized),
+                t.id,
+                label,
+                float(by[j]),
+                float(bv[j]),
+                tr.derived or ct.derived,
+                bool(bcorr[j]) and pool_method is PoolMethod.IV,
+                o.timepoint,
+                (tr, ct),
+                subgroup_of(ds, t, subgroup) if subgroup else "",
+                comp,
+                _flags(ds, t, [tr, ct]),
+                bool(t.design.randomized),
             )
         )
     for key in dropped:
@@ -874,21 +955,46 @@ def analyse(
         where = f", {comp}" if comp else ""
         if dropped.get(key):
             refusals.append(
-                Refusal(ind, endpoint, tp, kind, f"no events (or only events) in both arms: left out of the {kind} pool, which it cannot inform (metafor's drop00): {', '.join(dropped[key])}")
+                Refusal(
+                    ind,
+                    endpoint,
+                    tp,
+                    kind,
+                    f"no events (or only events) in both arms: left out of the {kind} pool, which "
+                    f"it cannot inform (metafor's drop00): {', '.join(dropped[key])}",
+                )
             )
         if not inputs:
             continue
         if days is None:
-            refusals.append(Refusal(ind, endpoint, None, kind, "no timepoint recorded; not pooled: " + ", ".join(i.trial_id for i in inputs)))
+            refusals.append(
+                Refusal(
+                    ind,
+                    endpoint,
+                    None,
+                    kind,
+                    "no timepoint recorded; not pooled: " + ", ".join(i.trial_id for i in inputs),
+                )
+            )
             continue
         if len(inputs) < 2:
             refusals.append(
-                Refusal(ind, endpoint, tp, kind, f"only one study ({inputs[0].trial_id}{where}); nothing to pool", inputs[0].trial_id, comp or None)
+                Refusal(
+                    ind,
+                    endpoint,
+                    tp,
+                    kind,
+                    f"only one study ({inputs[0].trial_id}{where}); nothing to pool",
+                    inputs[0].trial_id,
+                    comp or None,
+                )
             )
             continue
         pending.append(_Pending(kind, ind, endpoint, days, comp, inputs))
 
-    pooled = _pool_all(ds, pending, labels, dropped, measure, tau2_method, summary_ci, pool_method, subgroup, refusals)
+    pooled = _pool_all(
+        ds, pending, labels, dropped, measure, tau2_method, summary_ci, pool_method, subgroup, refusals
+    )
 
     for (ind, endpoint), tps in sorted(timepoints.items()):
         if len({timepoint_days(t) for t in tps}) > 1:
@@ -932,7 +1038,10 @@ def _pool_all(
 ) -> list[PooledEstimate]:
     from mscref.evidence.certainty import rate
 
-    scales = {SINGLE: ("logit proportion", "expit"), _MEASURE[measure][0]: (_MEASURE[measure][1], _MEASURE[measure][2])}
+    scales = {
+        SINGLE: ("logit proportion", "expit"),
+        _MEASURE[measure][0]: (_MEASURE[measure][1], _MEASURE[measure][2]),
+    }
     # random-effects fits of every inverse-variance pool at once
     iv = [p for p in pending if p.kind == SINGLE or pool_method is PoolMethod.IV]
     fitted: dict[int, tuple[list[StudyEffect], dict[str, Any]] | str] = {}
@@ -940,13 +1049,30 @@ def _pool_all(
         batch = [p for p in iv if p.kind == kind]
         if batch:
             scale, back = scales[kind]
-            for p, res in zip(batch, _fit_iv([p.inputs for p in batch], scale=scale, back=back, tau2_method=tau2_method, summary_ci=summary_ci), strict=True):
-                fitted[id(p)] = res
+            for p, fit in zip(
+                batch,
+                _fit_iv(
+                    [p.inputs for p in batch],
+                    scale=scale,
+                    back=back,
+                    tau2_method=tau2_method,
+                    summary_ci=summary_ci,
+                ),
+                strict=True,
+            ):
+                fitted[id(p)] = fit
     for p in pending:
         if id(p) not in fitted:
             scale, back = scales[p.kind]
             fitted[id(p)] = _fit_common(p.inputs, pool_method, measure, scale=scale, back=back)
-    loo = _leave_one_out_all([p for p in pending if isinstance(fitted[id(p)], tuple)], scales, measure, tau2_method, summary_ci, pool_method)
+    loo = _leave_one_out_all(
+        [p for p in pending if isinstance(fitted[id(p)], tuple)],
+        scales,
+        measure,
+        tau2_method,
+        summary_ci,
+        pool_method,
+    )
 
     out = []
     for p in pending:
@@ -989,15 +1115,17 @@ def _pool_all(
         )
         est = _with_small_study(est, back)
         if subgroup is not None:
-            est = _with_subgroups(est, p, subgroup, scale, back, measure, tau2_method, summary_ci, pool_method)
+            est = _with_subgroups(
+                est, p, subgroup, scale, back, measure, tau2_method, summary_ci, pool_method
+            )
         out.append(_replace(est, certainty=rate(est, p.inputs)))
     return out
 
 
-def _replace(obj: Any, **changes: Any) -> Any:
+def _replace(obj: _T, **changes: Any) -> _T:
     import dataclasses
 
-    return dataclasses.replace(obj, **changes)
+    return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
 
 
 def _leave_one_out_all(
@@ -1041,7 +1169,14 @@ def _leave_one_out_all(
     for (p, j), f in zip(owners, fits, strict=True):
         inv = _BACK[scales[p.kind][1]]
         grouped[id(p)].append(
-            LeaveOneOut(p.inputs[j].trial_id, inv(f["estimate"]), inv(f["ci_low"]), inv(f["ci_high"]), f["tau2"], f["i2"])
+            LeaveOneOut(
+                p.inputs[j].trial_id,
+                inv(f["estimate"]),
+                inv(f["ci_low"]),
+                inv(f["ci_high"]),
+                f["tau2"],
+                f["i2"],
+            )
         )
     out.update({k: tuple(v) for k, v in grouped.items()})
     return out
@@ -1093,17 +1228,39 @@ def _with_subgroups(
             m = members[0]
             se = math.sqrt(m.variance)
             z = z_crit()
-            results.append(SubgroupResult(name, 1, inv(m.effect), inv(m.effect - z * se), inv(m.effect + z * se), m.effect, se, None, None))
+            results.append(
+                SubgroupResult(
+                    name,
+                    1,
+                    inv(m.effect),
+                    inv(m.effect - z * se),
+                    inv(m.effect + z * se),
+                    m.effect,
+                    se,
+                    None,
+                    None,
+                )
+            )
             continue
         if p.kind == SINGLE or pool_method is PoolMethod.IV:
-            ((_st, s),) = _fit_iv([members], scale=scale, back=back, tau2_method=tau2_method, summary_ci=summary_ci)
+            ((_st, s),) = _fit_iv(
+                [members], scale=scale, back=back, tau2_method=tau2_method, summary_ci=summary_ci
+            )
         else:
             res = _fit_common(members, pool_method, measure, scale=scale, back=back)
             if isinstance(res, str):
                 continue
             s = res[1]
-        eff = math.log(s["estimate"]) if back == "exp" else (math.log(s["estimate"] / (1 - s["estimate"])) if back == "expit" else s["estimate"])
-        results.append(SubgroupResult(name, len(members), s["estimate"], s["low"], s["high"], eff, s["se"], s.get("tau2"), s["i2"]))
+        eff = (
+            math.log(s["estimate"])
+            if back == "exp"
+            else (math.log(s["estimate"] / (1 - s["estimate"])) if back == "expit" else s["estimate"])
+        )
+        results.append(
+            SubgroupResult(
+                name, len(members), s["estimate"], s["low"], s["high"], eff, s["se"], s.get("tau2"), s["i2"]
+            )
+        )
     test = None
     note = ""
     if len(results) >= 2:
@@ -1118,7 +1275,9 @@ def _with_subgroups(
         )
     else:
         note = f"one {by.value} subgroup only ({names[0]}): no test for subgroup differences"
-    return _replace(est, subgroup_by=by.value, subgroups=tuple(results), subgroup_test=test, subgroup_note=note)
+    return _replace(
+        est, subgroup_by=by.value, subgroups=tuple(results), subgroup_test=test, subgroup_note=note
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -1164,9 +1323,7 @@ def evidence_json(ds: Dataset, ev: Evidence) -> dict[str, Any]:
             "heterogeneity": {
                 "tau2": p.tau2,
                 "tau2_ci": [p.tau2_low, p.tau2_high] if p.tau2_low is not None else None,
-                "tau2_note": None
-                if p.tau2 is not None
-                else "a common-effect method: τ² is not estimated",
+                "tau2_note": None if p.tau2 is not None else "a common-effect method: τ² is not estimated",
                 "i2": p.i2,
                 "i2_ci": [p.i2_low, p.i2_high] if p.i2_low is not None else None,
                 "q": p.q,
@@ -1193,7 +1350,14 @@ def evidence_json(ds: Dataset, ev: Evidence) -> dict[str, Any]:
                 for s in p.studies
             ],
             "leave_one_out": [
-                {"omitted": x.omitted, "estimate": x.estimate, "low": x.low, "high": x.high, "tau2": x.tau2, "i2": x.i2}
+                {
+                    "omitted": x.omitted,
+                    "estimate": x.estimate,
+                    "low": x.low,
+                    "high": x.high,
+                    "tau2": x.tau2,
+                    "i2": x.i2,
+                }
                 for x in p.leave_one_out
             ],
             "leave_one_out_note": None if p.k >= 3 else "leave-one-out needs at least 3 studies",
@@ -1202,12 +1366,25 @@ def evidence_json(ds: Dataset, ev: Evidence) -> dict[str, Any]:
             else {
                 "by": p.subgroup_by,
                 "groups": [
-                    {"name": g.name, "k": g.k, "estimate": g.estimate, "low": g.low, "high": g.high, "tau2": g.tau2, "i2": g.i2}
+                    {
+                        "name": g.name,
+                        "k": g.k,
+                        "estimate": g.estimate,
+                        "low": g.low,
+                        "high": g.high,
+                        "tau2": g.tau2,
+                        "i2": g.i2,
+                    }
                     for g in p.subgroups
                 ],
                 "test": None
                 if p.subgroup_test is None
-                else {"q": p.subgroup_test.q, "df": p.subgroup_test.df, "p": p.subgroup_test.p, "method": p.subgroup_test.method},
+                else {
+                    "q": p.subgroup_test.q,
+                    "df": p.subgroup_test.df,
+                    "p": p.subgroup_test.p,
+                    "method": p.subgroup_test.method,
+                },
                 "note": p.subgroup_note or None,
             },
             "egger": None
@@ -1218,62 +1395,67 @@ def evidence_json(ds: Dataset, ev: Evidence) -> dict[str, Any]:
             "notes": list(p.notes),
         }
 
-    return _clean(
-        {
-            "ci_method": CI_NAMES[ev.ci_method],
-            "confidence": 0.95,
-            "measure": _MEASURE[ev.measure][0],
-            "tau2_method": ev.tau2_method.value,
-            "summary_ci": ev.summary_ci.value,
-            "pool_method": ev.pool_method.value,
-            "subgroup": ev.subgroup.value if ev.subgroup else None,
-            "proportions": [
-                {
-                    "trial": p.trial_id,
-                    "indication": p.indication,
-                    "endpoint": p.endpoint,
-                    "endpoint_label": p.endpoint_label,
-                    "timepoint": p.timepoint,
-                    "design": p.design,
-                    **arm(p.count),
-                    **p.interval.as_dict(),
-                }
-                for p in ev.proportions
-            ],
-            "comparisons": [
-                {
-                    "trial": c.trial_id,
-                    "indication": c.indication,
-                    "endpoint": c.endpoint,
-                    "endpoint_label": c.endpoint_label,
-                    "timepoint": c.timepoint,
-                    "comparator": c.comparator,
-                    "treatment": arm(c.treatment),
-                    "control": arm(c.control),
-                    "risk_difference": c.risk_difference.as_dict(),
-                    "risk_ratio": c.risk_ratio.as_dict(),
-                    "odds_ratio": c.odds_ratio.as_dict(),
-                    "continuity_correction": c.correction,
-                    "p_value": c.p_value,
-                    "p_method": "Pearson chi-square, no continuity correction",
-                    "p_note": None if c.p_value is not None else "undefined: no events (or only events) in both arms",
-                    "reported_p": c.reported_p,
-                }
-                for c in ev.comparisons
-            ],
-            "pooled": [pooled(p) for p in ev.pooled],
-            "not_pooled": [
-                {
-                    "indication": r.indication,
-                    "endpoint": r.endpoint,
-                    "timepoint": r.timepoint,
-                    "kind": r.kind,
-                    "trial": r.trial_id,
-                    "comparator": r.comparator,
-                    "reason": r.reason,
-                }
-                for r in ev.refusals
-            ],
-            "excluded_derived": list(ev.excluded),
-        }
+    return cast(
+        "dict[str, Any]",
+        _clean(
+            {
+                "ci_method": CI_NAMES[ev.ci_method],
+                "confidence": 0.95,
+                "measure": _MEASURE[ev.measure][0],
+                "tau2_method": ev.tau2_method.value,
+                "summary_ci": ev.summary_ci.value,
+                "pool_method": ev.pool_method.value,
+                "subgroup": ev.subgroup.value if ev.subgroup else None,
+                "proportions": [
+                    {
+                        "trial": p.trial_id,
+                        "indication": p.indication,
+                        "endpoint": p.endpoint,
+                        "endpoint_label": p.endpoint_label,
+                        "timepoint": p.timepoint,
+                        "design": p.design,
+                        **arm(p.count),
+                        **p.interval.as_dict(),
+                    }
+                    for p in ev.proportions
+                ],
+                "comparisons": [
+                    {
+                        "trial": c.trial_id,
+                        "indication": c.indication,
+                        "endpoint": c.endpoint,
+                        "endpoint_label": c.endpoint_label,
+                        "timepoint": c.timepoint,
+                        "comparator": c.comparator,
+                        "treatment": arm(c.treatment),
+                        "control": arm(c.control),
+                        "risk_difference": c.risk_difference.as_dict(),
+                        "risk_ratio": c.risk_ratio.as_dict(),
+                        "odds_ratio": c.odds_ratio.as_dict(),
+                        "continuity_correction": c.correction,
+                        "p_value": c.p_value,
+                        "p_method": "Pearson chi-square, no continuity correction",
+                        "p_note": None
+                        if c.p_value is not None
+                        else "undefined: no events (or only events) in both arms",
+                        "reported_p": c.reported_p,
+                    }
+                    for c in ev.comparisons
+                ],
+                "pooled": [pooled(p) for p in ev.pooled],
+                "not_pooled": [
+                    {
+                        "indication": r.indication,
+                        "endpoint": r.endpoint,
+                        "timepoint": r.timepoint,
+                        "kind": r.kind,
+                        "trial": r.trial_id,
+                        "comparator": r.comparator,
+                        "reason": r.reason,
+                    }
+                    for r in ev.refusals
+                ],
+                "excluded_derived": list(ev.excluded),
+            }
+        ),
     )

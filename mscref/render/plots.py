@@ -139,7 +139,13 @@ def _panel(fig: Any, top_in: float, fig_h: float, p: PooledEstimate, indication:
         elif what == "subtotal":
             g = item
             ax.text(_X_STUDY, y, f"   Subtotal (k = {g.k})", fontweight="bold", **text_kw)
-            ax.text(_X_EST, y, f"{_fmt(p, g.estimate)} [{_fmt(p, g.low)}, {_fmt(p, g.high)}]", fontweight="bold", **text_kw)
+            ax.text(
+                _X_EST,
+                y,
+                f"{_fmt(p, g.estimate)} [{_fmt(p, g.low)}, {_fmt(p, g.high)}]",
+                fontweight="bold",
+                **text_kw,
+            )
             _diamond(ax, g.low, g.estimate, g.high, y, red, filled=False)
         elif what == "total":
             ax.text(_X_STUDY, y, f"Total, {p.model} (k = {p.k})", fontweight="bold", **text_kw)
@@ -149,7 +155,13 @@ def _panel(fig: Any, top_in: float, fig_h: float, p: PooledEstimate, indication:
                     t = sum(s.arms[i].total for s in p.studies)
                     ax.text(x, y, f"{e}/{t}", ha="right", fontweight="bold", **text_kw)
             ax.text(_X_WEIGHT, y, "100%", ha="right", fontweight="bold", **text_kw)
-            ax.text(_X_EST, y, f"{_fmt(p, p.estimate)} [{_fmt(p, p.low)}, {_fmt(p, p.high)}]", fontweight="bold", **text_kw)
+            ax.text(
+                _X_EST,
+                y,
+                f"{_fmt(p, p.estimate)} [{_fmt(p, p.low)}, {_fmt(p, p.high)}]",
+                fontweight="bold",
+                **text_kw,
+            )
             _diamond(ax, p.low, p.estimate, p.high, y, red)
         elif what == "pi" and p.pi_low is not None and p.pi_high is not None:
             ax.text(_X_STUDY, y, "95% prediction interval", color="grey", **text_kw)
@@ -184,7 +196,11 @@ def _panel(fig: Any, top_in: float, fig_h: float, p: PooledEstimate, indication:
         ax.axvline(null, color="grey", linestyle="-", linewidth=0.8, zorder=1)
         left, right = favours(p)
         under = (ax_top - rows_in - 0.62) / fig_h  # below the axis title
-        lab = {"transform": blended_transform_factory(ax.transData, fig.transFigure), "fontsize": 7, "parse_math": False}
+        lab = {
+            "transform": blended_transform_factory(ax.transData, fig.transFigure),
+            "fontsize": 7,
+            "parse_math": False,
+        }
         ax.text(null, under, f"{left}  ", ha="right", va="bottom", color="dimgrey", **lab)
         ax.text(null, under, f"  {right}", ha="left", va="bottom", color="dimgrey", **lab)
     ax.axvline(p.estimate, color=red, linestyle=":", linewidth=0.7, zorder=1)
@@ -207,7 +223,7 @@ def _panel(fig: Any, top_in: float, fig_h: float, p: PooledEstimate, indication:
     )
 
 
-def FuncFormatter_pct() -> Any:  # noqa: N802 - reads as the formatter it returns
+def FuncFormatter_pct() -> Any:
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(lambda v, _pos: f"{100 * v:.0f}%")
@@ -244,8 +260,15 @@ def nothing_pooled_figure(ev: Evidence) -> Figure:
         lines.append("No outcome with counts matches the selection.")
     fig = plt.figure(figsize=(10, 0.6 + 0.22 * len(lines)))
     for i, line in enumerate(lines):
-        fig.text(0.01, 1 - (i + 1) / (len(lines) + 1), line, fontsize=8, va="center", parse_math=False,
-                 fontweight="bold" if i == 0 else "normal")
+        fig.text(
+            0.01,
+            1 - (i + 1) / (len(lines) + 1),
+            line,
+            fontsize=8,
+            va="center",
+            parse_math=False,
+            fontweight="bold" if i == 0 else "normal",
+        )
     return cast("Figure", fig)
 
 
@@ -276,7 +299,13 @@ def _funnel(ax: Any, p: PooledEstimate) -> None:
     eff = [s.effect for s in p.studies]
     centre = sum(s.weight * s.effect for s in p.studies)
     top = max(se) * 1.05
-    ax.plot([centre - 1.96 * top, centre, centre + 1.96 * top], [top, 0, top], color="grey", linestyle="--", linewidth=0.8)
+    ax.plot(
+        [centre - 1.96 * top, centre, centre + 1.96 * top],
+        [top, 0, top],
+        color="grey",
+        linestyle="--",
+        linewidth=0.8,
+    )
     ax.scatter(eff, se, s=14, color="#1f4e79", zorder=3)
     ax.set_ylim(top, 0)
     ax.set_xlabel(p.scale, fontsize=8)

@@ -40,7 +40,7 @@ def test_generic_inverse_variance_from_a_hazard_ratio_and_its_ci() -> None:
     z = special.ndtri(0.975)
     assert y[0] == pytest.approx(math.log(0.7))
     assert math.sqrt(v[0]) == pytest.approx((math.log(0.98) - math.log(0.5)) / (2 * z))
-    y90, v90 = meta.from_interval(np.array([0.7]), np.array([0.5]), np.array([0.98]), ratio=True, level=0.9)
+    _y90, v90 = meta.from_interval(np.array([0.7]), np.array([0.5]), np.array([0.98]), ratio=True, level=0.9)
     assert math.sqrt(v90[0]) == pytest.approx((math.log(0.98) - math.log(0.5)) / (2 * special.ndtri(0.95)))
 
 
@@ -49,13 +49,19 @@ def test_mean_differences_pool_and_medians_are_refused() -> None:
         ContinuousStudy("a", ArmSummary(30, mean=3.1, sd=1.2), ArmSummary(28, mean=4.0, sd=1.4)),
         ContinuousStudy("b", ArmSummary(45, mean=2.8, se=0.2), ArmSummary(44, mean=3.9, se=0.21)),
         ContinuousStudy("c", ArmSummary(20, mean=3.5, sd=1.0), ArmSummary(21, mean=3.8, sd=1.1)),
-        ContinuousStudy("d", ArmSummary(15, median=3.0, q1=2.0, q3=4.5), ArmSummary(15, median=4.0, q1=3.0, q3=5.0)),
+        ContinuousStudy(
+            "d", ArmSummary(15, median=3.0, q1=2.0, q3=4.5), ArmSummary(15, median=4.0, q1=3.0, q3=5.0)
+        ),
         ContinuousStudy("e", ArmSummary(15, mean=3.0), ArmSummary(15, mean=4.0)),
     ]
     inputs, refused = continuous_inputs(studies, "md")
     assert [i.trial_id for i in inputs] == ["a", "b", "c"]
     assert refused == [
-        ("d", "reported as medians (median 3, IQR 2–4.5, n = 15 vs median 4, IQR 3–5, n = 15): shown, never pooled as means"),
+        (
+            "d",
+            "reported as medians (median 3, IQR 2–4.5, n = 15 vs median 4, IQR 3–5, n = 15): "
+            "shown, never pooled as means",
+        ),
         ("e", "no SD or SE in both arms: its variance is unknown"),
     ]
     # the SE is turned into an SD with √n
@@ -64,13 +70,18 @@ def test_mean_differences_pool_and_medians_are_refused() -> None:
     assert isinstance(p, PooledEstimate)
     assert p.kind == "mean difference" and p.k == 3
     ref = meta.random_effects(
-        np.array([[i.effect for i in inputs]]), np.array([[i.variance for i in inputs]]), np.ones((1, 3), dtype=bool)
+        np.array([[i.effect for i in inputs]]),
+        np.array([[i.variance for i in inputs]]),
+        np.ones((1, 3), dtype=bool),
     )
     assert p.estimate == pytest.approx(float(ref.estimate[0]))
     assert p.pi_low is not None and len(p.leave_one_out) == 3
     assert p.certainty is not None and p.certainty.start == "high"
     assert all("events" not in s.reason for s in p.certainty.steps)
-    assert pool_inputs(inputs[:1], "md", **WHERE) == "fewer than two studies with usable figures; nothing to pool"
+    assert (
+        pool_inputs(inputs[:1], "md", **WHERE)
+        == "fewer than two studies with usable figures; nothing to pool"
+    )
 
 
 def test_reported_effects_pool_on_the_log_scale_and_never_mix_measures() -> None:
@@ -94,5 +105,9 @@ def test_reported_effects_pool_on_the_log_scale_and_never_mix_measures() -> None
 def test_adapters_read_the_model_fields_by_name() -> None:
     arm = SimpleNamespace(total=40, mean=None, sd=None, se=None, median=12.5, iqr_low=8.0, iqr_high=20.0)
     assert arm_summary_from_model(arm) == ArmSummary(40, median=12.5, q1=8.0, q3=20.0)
-    effect = SimpleNamespace(measure=SimpleNamespace(value="HR"), estimate=0.66, ci_low=0.45, ci_high=0.97, level=95)
-    assert reported_effect_from_model("t", effect, "year 1") == ReportedEffect("t", "hr", 0.66, 0.45, 0.97, 0.95, "year 1")
+    effect = SimpleNamespace(
+        measure=SimpleNamespace(value="HR"), estimate=0.66, ci_low=0.45, ci_high=0.97, level=95
+    )
+    assert reported_effect_from_model("t", effect, "year 1") == ReportedEffect(
+        "t", "hr", 0.66, 0.45, 0.97, 0.95, "year 1"
+    )

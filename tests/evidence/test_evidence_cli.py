@@ -94,7 +94,9 @@ def test_no_warning_reaches_stderr_and_json_is_strict(args: list[str], tmp_path:
 
 def test_double_zero_tables_are_left_out_with_a_note(tmp_path: Path) -> None:
     data = _with_trials(tmp_path, EXTRA_TRIALS + _synthetic(1, (2, 5)) + _synthetic(2, (0, 3)))
-    result = runner.invoke(app, ["evidence", "--data-dir", str(data), "--indication", "knee-oa", "--format", "json"])
+    result = runner.invoke(
+        app, ["evidence", "--data-dir", str(data), "--indication", "knee-oa", "--format", "json"]
+    )
     assert result.exit_code == 0, result.stderr
     out = json.loads(result.stdout)
     (pool,) = [p for p in out["pooled"] if p["endpoint"] == "serious-adverse-events"]
@@ -116,7 +118,9 @@ def test_every_outcome_with_numbers_is_pooled_or_listed(bundled: Dataset) -> Non
             if any(a.events is not None or a.value is not None for a in o.arms):
                 key = (t.id, o.endpoint, o.timepoint)
                 assert key in pooled or key in listed, f"{key} neither pooled nor listed"
-    (temcell,) = [r for r in ev.refusals if r.trial_id == "temcell-phase2-3" and r.endpoint == "overall-response"]
+    (temcell,) = [
+        r for r in ev.refusals if r.trial_id == "temcell-phase2-3" and r.endpoint == "overall-response"
+    ]
     assert temcell.timepoint == "week 4"
     assert "design not recorded" in temcell.reason
 
@@ -168,10 +172,13 @@ def test_a_dollar_in_the_data_does_not_crash_the_plot(tmp_path: Path) -> None:
     data = _with_trials(tmp_path, _synthetic(1, (2, 5)) + _synthetic(2, (1, 3)))
     trials = data / "trials.yaml"
     trials.write_text(
-        trials.read_text(encoding="utf-8").replace('"Serious adverse events"', r"'Costs $\frac$ (USD)'"), encoding="utf-8"
+        trials.read_text(encoding="utf-8").replace('"Serious adverse events"', r"'Costs $\frac$ (USD)'"),
+        encoding="utf-8",
     )
     target = tmp_path / "forest.png"
-    result = runner.invoke(app, ["evidence", "--data-dir", str(data), "--indication", "knee-oa", "--plot", str(target)])
+    result = runner.invoke(
+        app, ["evidence", "--data-dir", str(data), "--indication", "knee-oa", "--plot", str(target)]
+    )
     assert result.exit_code == 0, result.stderr
     assert target.read_bytes()[:4] == b"\x89PNG"
 
@@ -192,7 +199,19 @@ def test_subgroup_forest_has_subtotals_and_the_test(tmp_path: Path) -> None:
 def test_table_names_every_method_and_labels_both_intervals() -> None:
     result = runner.invoke(
         app,
-        ["evidence", "--indication", "gvhd", "--endpoint", "overall-response", "--tau2", "dl", "--summary-ci", "z", "--format", "markdown"],
+        [
+            "evidence",
+            "--indication",
+            "gvhd",
+            "--endpoint",
+            "overall-response",
+            "--tau2",
+            "dl",
+            "--summary-ci",
+            "z",
+            "--format",
+            "markdown",
+        ],
     )
     assert result.exit_code == 0, result.stderr
     out = result.stdout

@@ -82,9 +82,24 @@ def _fit_row(y: np.ndarray, v: np.ndarray, tau2: Tau2Method, ci: SummaryCI) -> d
     return meta.fits_row(f, 0)
 
 
-RE_FIELDS = (
-    "estimate se stat p ci_low ci_high tau2 tau2_low tau2_high i2 i2_low i2_high q q_p pi_low pi_high"
-).split()
+RE_FIELDS = [
+    "estimate",
+    "se",
+    "stat",
+    "p",
+    "ci_low",
+    "ci_high",
+    "tau2",
+    "tau2_low",
+    "tau2_high",
+    "i2",
+    "i2_low",
+    "i2_high",
+    "q",
+    "q_p",
+    "pi_low",
+    "pi_high",
+]
 
 
 def generated_cases() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
@@ -103,7 +118,14 @@ def generated_cases() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, An
             for tau2 in TAU2S:
                 for ci in CIS if measure == "or" else (SummaryCI.HKSJ,):
                     name = f"re-{measure}-{s}-{tau2}-{ci}"
-                    cases[name] = {"kind": "re", "measure": measure, "drop00": True, "tau2": tau2, "ci": ci, **t}
+                    cases[name] = {
+                        "kind": "re",
+                        "measure": measure,
+                        "drop00": True,
+                        "tau2": tau2,
+                        "ci": ci,
+                        **t,
+                    }
                     ours[name] = _fit_row(y, v, tau2, ci)
             mh = meta.mantel_haenszel(measure, *(np.array(t[x], dtype=float) for x in ("a", "n1", "c", "n2")))
             cases[f"mh-{measure}-{s}"] = {"kind": "mh", "measure": measure, **t}
@@ -119,7 +141,14 @@ def generated_cases() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, An
         for tau2 in TAU2S:
             for ci in CIS:
                 name = f"plo-{s}-{tau2}-{ci}"
-                cases[name] = {"kind": "re", "measure": "plo", "x": x.tolist(), "n": n.tolist(), "tau2": tau2, "ci": ci}
+                cases[name] = {
+                    "kind": "re",
+                    "measure": "plo",
+                    "x": x.tolist(),
+                    "n": n.tolist(),
+                    "tau2": tau2,
+                    "ci": ci,
+                }
                 ours[name] = _fit_row(y, v, tau2, ci)
     for s, k in enumerate((4, 9)):
         cont = {
@@ -142,7 +171,12 @@ def generated_cases() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, An
     for s, sizes_g in enumerate(([3, 4, 1], [2, 5], [6, 3, 4, 2])):
         groups = []
         for g in sizes_g:
-            groups.append({"yi": rng.normal(rng.normal(0, 0.6), 0.4, g).tolist(), "vi": rng.uniform(0.02, 0.4, g).tolist()})
+            groups.append(
+                {
+                    "yi": rng.normal(rng.normal(0, 0.6), 0.4, g).tolist(),
+                    "vi": rng.uniform(0.02, 0.4, g).tolist(),
+                }
+            )
         for tau2 in TAU2S:
             for ci in (SummaryCI.HKSJ, SummaryCI.Z):
                 est, se = [], []
@@ -217,13 +251,24 @@ def data_cases(datasets: dict[str, Dataset]) -> tuple[dict[str, dict[str, Any]],
     runs: list[tuple[Tau2Method, SummaryCI, Measure, PoolMethod, Subgroup | None]] = [
         (tau2, ci, Measure.OR, PoolMethod.IV, Subgroup.COMPARATOR) for tau2 in TAU2S for ci in CIS
     ]
-    runs += [(Tau2Method.REML, SummaryCI.HKSJ, m, PoolMethod.IV, Subgroup.COMPARATOR) for m in (Measure.RR, Measure.RD)]
+    runs += [
+        (Tau2Method.REML, SummaryCI.HKSJ, m, PoolMethod.IV, Subgroup.COMPARATOR)
+        for m in (Measure.RR, Measure.RD)
+    ]
     runs += [(Tau2Method.REML, SummaryCI.HKSJ, m, PoolMethod.MH, Subgroup.COMPARATOR) for m in Measure]
     runs += [(Tau2Method.REML, SummaryCI.HKSJ, Measure.OR, PoolMethod.PETO, Subgroup.COMPARATOR)]
     runs += [(Tau2Method.PM, SummaryCI.Z, Measure.OR, PoolMethod.IV, Subgroup.SOURCE)]
     for dname, ds in datasets.items():
         for tau2, ci, measure, method, sub in runs:
-            ev = analyse(ds, EvidenceFilter(), measure=measure, tau2_method=tau2, summary_ci=ci, pool_method=method, subgroup=sub)
+            ev = analyse(
+                ds,
+                EvidenceFilter(),
+                measure=measure,
+                tau2_method=tau2,
+                summary_ci=ci,
+                pool_method=method,
+                subgroup=sub,
+            )
             for i, p in enumerate(ev.pooled):
                 if p.kind == SINGLE and (method is not PoolMethod.IV or measure is not Measure.OR):
                     continue  # the same single-arm pools as another run
@@ -234,7 +279,9 @@ def data_cases(datasets: dict[str, Dataset]) -> tuple[dict[str, dict[str, Any]],
                     groups = []
                     for g in p.subgroups:
                         members = [s for s in p.studies if s.group == g.name]
-                        groups.append({"yi": [s.effect for s in members], "vi": [s.variance for s in members]})
+                        groups.append(
+                            {"yi": [s.effect for s in members], "vi": [s.variance for s in members]}
+                        )
                     cases[name + "-sub"] = {"kind": "subgroups", "groups": groups, "tau2": tau2, "ci": ci}
                 if p.egger is not None:
                     cases[name + "-egger"] = {

@@ -157,7 +157,9 @@ def test_pooled_gvhd_single_arm_response_matches_an_independent_computation(bund
 
 def test_heterogeneous_pool_matches_paule_mandel(bundled: Dataset) -> None:
     ev = analyse(
-        bundled, EvidenceFilter(indication="gvhd", endpoints=("complete-response",)), tau2_method=Tau2Method.PM
+        bundled,
+        EvidenceFilter(indication="gvhd", endpoints=("complete-response",)),
+        tau2_method=Tau2Method.PM,
     )
     (single,) = [p for p in ev.pooled if p.kind == "single-arm proportion"]
     eff, var = logit_inputs([(16, 54), (30, 54), (34, 241)])
@@ -170,7 +172,9 @@ def test_heterogeneous_pool_matches_paule_mandel(bundled: Dataset) -> None:
     mu = float(np.sum(w * eff) / np.sum(w))
     se = math.sqrt(float(np.sum(w * (eff - mu) ** 2)) / 2 / float(np.sum(w)))
     crit = sps.t.ppf(0.975, 2)
-    assert (single.low, single.high) == pytest.approx((expit(mu - crit * se), expit(mu + crit * se)), rel=1e-6)
+    assert (single.low, single.high) == pytest.approx(
+        (expit(mu - crit * se), expit(mu + crit * se)), rel=1e-6
+    )
     assert single.stat_name == "t" and single.df == 2
     assert single.p == pytest.approx(2 * sps.t.sf(abs(mu / se), 2), rel=1e-6)
     # the prediction interval: t with k-2 df on sqrt(se² + τ²)
@@ -222,7 +226,9 @@ def test_evidence_says_why_it_does_not_pool_across_timepoints() -> None:
     assert f"{expected}, never together" in reasons
     assert any(r.startswith("only one study (admire-cd") for r in reasons)
     # single-arm rates and controlled comparisons are never in one pool
-    kinds = {r["kind"] for r in data["not_pooled"] if r["timepoint"] == "week 24" and r["kind"] != "values only"}
+    kinds = {
+        r["kind"] for r in data["not_pooled"] if r["timepoint"] == "week 24" and r["kind"] != "values only"
+    }
     assert kinds == {"single-arm proportion", "odds ratio"}
 
 

@@ -69,7 +69,11 @@ def evidence(
     ] = PoolMethod.IV,
     subgroup: Annotated[
         Subgroup | None,
-        typer.Option("--subgroup", help="Split each pool by source, origin, route, comparator or design.", show_default=False),
+        typer.Option(
+            "--subgroup",
+            help="Split each pool by source, origin, route, comparator or design.",
+            show_default=False,
+        ),
     ] = None,
     no_derived: Annotated[
         bool, typer.Option("--no-derived", help="Leave out counts derived from percentages.")

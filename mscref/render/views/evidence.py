@@ -243,18 +243,26 @@ def pooled_table(ds: Dataset, p: PooledEstimate, lang: Lang) -> Table:
     ]
     if p.subgroup_test is not None:
         t = p.subgroup_test
-        notes.append(f"Test for subgroup differences ({t.by}): Q = {t.q:.2f}, df = {t.df}, p = {t.p:.3g}; {t.method}")
+        notes.append(
+            f"Test for subgroup differences ({t.by}): Q = {t.q:.2f}, df = {t.df}, p = {t.p:.3g}; {t.method}"
+        )
     elif p.subgroup_note:
         notes.append(p.subgroup_note)
     notes += [
         f"Method: {p.method}; {axis_text}.",
         f"Study intervals: Wald on the {p.scale} scale, as pooled (the single-proportions table shows the "
-        "exact interval of the same counts)." if not two_arm else f"Study intervals: Wald on the {p.scale} scale, as pooled.",
+        "exact interval of the same counts)."
+        if not two_arm
+        else f"Study intervals: Wald on the {p.scale} scale, as pooled.",
         p.small_study_note,
     ]
     if p.certainty is not None:
         c = p.certainty
-        notes.append(f"Certainty: {c.level} — " + "; ".join(f"{s.domain}: {s.reason}" + (f" ({s.change})" if s.change else "") for s in c.steps) + f". {c.note[0].upper()}{c.note[1:]}.")
+        notes.append(
+            f"Certainty: {c.level} — "
+            + "; ".join(f"{s.domain}: {s.reason}" + (f" ({s.change})" if s.change else "") for s in c.steps)
+            + f". {c.note[0].upper()}{c.note[1:]}."
+        )
     notes += list(p.notes)
     columns = (
         ("Study", "MSC events/total", "Control events/total", "Weight", "Estimate (95% CI)", "Forest")
@@ -297,7 +305,8 @@ def certainty_table(ev: Evidence) -> Table:
         down = "; ".join(f"{s.domain} {s.change}: {s.reason}" for s in p.certainty.steps if s.change)
         rows.append(
             (
-                f"{p.indication}: {p.endpoint_label}" + ("" if p.timepoint in p.endpoint_label else f", {p.timepoint}"),
+                f"{p.indication}: {p.endpoint_label}"
+                + ("" if p.timepoint in p.endpoint_label else f", {p.timepoint}"),
                 p.kind,
                 str(p.k),
                 f"{_fmt(p, p.estimate)} ({_ci(p, p.low, p.high)})",
@@ -320,7 +329,8 @@ def refusals_table(ev: Evidence) -> Table:
     return Table(
         ("Indication", "Endpoint", "Timepoint", "Kind", "Trial", "Not pooled because"),
         tuple(
-            (r.indication, r.endpoint, r.timepoint or "", r.kind, r.trial_id or "", r.reason) for r in ev.refusals
+            (r.indication, r.endpoint, r.timepoint or "", r.kind, r.trial_id or "", r.reason)
+            for r in ev.refusals
         ),
         title="Not pooled",
         notes=("Every outcome with numbers is either in a pool above or listed here with its reason.",),
