@@ -129,6 +129,6 @@ def rate(p: PooledEstimate, studies: Sequence[_Study]) -> Certainty:
     if p.egger is not None and p.egger.p < 0.10:
         steps.append(Step("publication bias", -1, f"Egger's test p = {p.egger.p:.3g}"))
     elif p.egger is None:
-        steps.append(Step("publication bias", 0, f"not assessable with k = {p.k} (< 10)"))
+        steps.append(Step("publication bias", 0, f"not assessable with k = {p.k} (fewer than 10 studies)"))
     level = max(0, start + sum(s.change for s in steps))
     return Certainty(LEVELS[start], LEVELS[level], tuple(steps))

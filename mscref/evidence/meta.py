@@ -248,34 +248,37 @@ def _reml_ll(t2: Array, y: Array, v: Array, mask: NDArray[np.bool_]) -> Array:
 
 def tau2_reml(y: Array, v: Array, mask: NDArray[np.bool_]) -> Array:
     """Fisher scoring from the DL estimate, step-halved to stay at or above 0, then metafor's
-    check that the likelihood at τ² = 0 is not higher."""
+    check that the likelihood at τ² = 0 is not higher. Each pass works on the rows that have
+    not converged yet."""
     t2 = tau2_dl(y, v, mask)
-    done = mask.sum(axis=1) < 2
+    todo = np.flatnonzero(mask.sum(axis=1) >= 2)
     for _ in range(1000):
-        w = mask / (v + t2[:, None])
+        if todo.size == 0:
+            break
+        ys, vs, ms, t = y[todo], v[todo], mask[todo], t2[todo]
+        w = ms / (vs + t[:, None])
         sw = w.sum(axis=1)
-        mu = _wsum(w, y) / sw
-        pr = w * (y - mu[:, None])
+        mu = _wsum(w, ys) / sw
+        pr = w * (ys - mu[:, None])
         s2, s3 = np.sum(w**2, axis=1), np.sum(w**3, axis=1)
         tr_p = sw - s2 / sw
         tr_pp = s2 - 2 * s3 / sw + (s2 / sw) ** 2
         with np.errstate(divide="ignore", invalid="ignore"):
             adj = (np.sum(pr**2, axis=1) - tr_p) / tr_pp
-        adj = np.where(np.isfinite(adj) & ~done, adj, 0.0)
+        adj = np.where(np.isfinite(adj), adj, 0.0)
         for _h in range(60):
-            neg = t2 + adj < 0
+            neg = t + adj < 0
             if not neg.any():
                 break
             adj = np.where(neg, adj / 2, adj)
-        adj = np.where(t2 + adj < 0, -t2, adj)
-        t2 = t2 + adj
-        done |= np.abs(adj) <= 1e-13 * np.maximum(1.0, t2)
-        if done.all():
-            break
+        adj = np.where(t + adj < 0, -t, adj)
+        t2[todo] = t + adj
+        todo = todo[np.abs(adj) > 1e-13 * np.maximum(1.0, t + adj)]
     zero = np.zeros_like(t2)
     with np.errstate(divide="ignore", invalid="ignore"):
         worse = _reml_ll(zero, y, v, mask) > _reml_ll(t2, y, v, mask) + 1e-12
-    return np.where(worse, 0.0, t2)
+    out: Array = np.where(worse, 0.0, t2)
+    return out
 
 
 TAU2_FUNCS = {Tau2Method.REML: tau2_reml, Tau2Method.PM: tau2_pm, Tau2Method.DL: tau2_dl}

@@ -1005,7 +1005,7 @@ def analyse(
                     None,
                     "all",
                     "reported at different timepoints ("
-                    + ", ".join(sorted(tps, key=lambda t: timepoint_days(t) or 0))
+                    + ", ".join(sorted(tps, key=lambda t: (timepoint_days(t) or 0, t)))
                     + "); each timepoint is pooled on its own, never together",
                 )
             )
@@ -1190,8 +1190,8 @@ def _with_small_study(est: PooledEstimate, back: str) -> PooledEstimate:
     if est.k < SMALL_STUDY_MIN_K:
         return _replace(
             est,
-            small_study_note=f"no funnel plot or Egger's test: with k = {est.k} (< {SMALL_STUDY_MIN_K}) "
-            "they cannot tell small-study effects from chance",
+            small_study_note=f"No funnel plot or Egger's test: with k = {est.k}, fewer than "
+            f"{SMALL_STUDY_MIN_K} studies, they cannot tell small-study effects from chance",
         )
     y = np.array([s.effect for s in est.studies])
     v = np.array([s.variance for s in est.studies])
@@ -1295,8 +1295,9 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def evidence_json(ds: Dataset, ev: Evidence) -> dict[str, Any]:
-    """Every figure, for scripts; absent figures are null with a reason beside them."""
+def evidence_json(ds: Dataset, ev: Evidence, *, clean: bool = True) -> dict[str, Any]:
+    """Every figure, for scripts; absent figures are null with a reason beside them. With
+    ``clean=False`` a NaN may remain, for an encoder that writes it as null (orjson does)."""
 
     def arm(c: ArmCount) -> dict[str, Any]:
         return {"arm": c.arm, "label": c.label, "events": c.events, "total": c.total, "derived": c.derived}
@@ -1395,67 +1396,63 @@ def evidence_json(ds: Dataset, ev: Evidence) -> dict[str, Any]:
             "notes": list(p.notes),
         }
 
-    return cast(
-        "dict[str, Any]",
-        _clean(
+    out = {
+        "ci_method": CI_NAMES[ev.ci_method],
+        "confidence": 0.95,
+        "measure": _MEASURE[ev.measure][0],
+        "tau2_method": ev.tau2_method.value,
+        "summary_ci": ev.summary_ci.value,
+        "pool_method": ev.pool_method.value,
+        "subgroup": ev.subgroup.value if ev.subgroup else None,
+        "proportions": [
             {
-                "ci_method": CI_NAMES[ev.ci_method],
-                "confidence": 0.95,
-                "measure": _MEASURE[ev.measure][0],
-                "tau2_method": ev.tau2_method.value,
-                "summary_ci": ev.summary_ci.value,
-                "pool_method": ev.pool_method.value,
-                "subgroup": ev.subgroup.value if ev.subgroup else None,
-                "proportions": [
-                    {
-                        "trial": p.trial_id,
-                        "indication": p.indication,
-                        "endpoint": p.endpoint,
-                        "endpoint_label": p.endpoint_label,
-                        "timepoint": p.timepoint,
-                        "design": p.design,
-                        **arm(p.count),
-                        **p.interval.as_dict(),
-                    }
-                    for p in ev.proportions
-                ],
-                "comparisons": [
-                    {
-                        "trial": c.trial_id,
-                        "indication": c.indication,
-                        "endpoint": c.endpoint,
-                        "endpoint_label": c.endpoint_label,
-                        "timepoint": c.timepoint,
-                        "comparator": c.comparator,
-                        "treatment": arm(c.treatment),
-                        "control": arm(c.control),
-                        "risk_difference": c.risk_difference.as_dict(),
-                        "risk_ratio": c.risk_ratio.as_dict(),
-                        "odds_ratio": c.odds_ratio.as_dict(),
-                        "continuity_correction": c.correction,
-                        "p_value": c.p_value,
-                        "p_method": "Pearson chi-square, no continuity correction",
-                        "p_note": None
-                        if c.p_value is not None
-                        else "undefined: no events (or only events) in both arms",
-                        "reported_p": c.reported_p,
-                    }
-                    for c in ev.comparisons
-                ],
-                "pooled": [pooled(p) for p in ev.pooled],
-                "not_pooled": [
-                    {
-                        "indication": r.indication,
-                        "endpoint": r.endpoint,
-                        "timepoint": r.timepoint,
-                        "kind": r.kind,
-                        "trial": r.trial_id,
-                        "comparator": r.comparator,
-                        "reason": r.reason,
-                    }
-                    for r in ev.refusals
-                ],
-                "excluded_derived": list(ev.excluded),
+                "trial": p.trial_id,
+                "indication": p.indication,
+                "endpoint": p.endpoint,
+                "endpoint_label": p.endpoint_label,
+                "timepoint": p.timepoint,
+                "design": p.design,
+                **arm(p.count),
+                **p.interval.as_dict(),
             }
-        ),
-    )
+            for p in ev.proportions
+        ],
+        "comparisons": [
+            {
+                "trial": c.trial_id,
+                "indication": c.indication,
+                "endpoint": c.endpoint,
+                "endpoint_label": c.endpoint_label,
+                "timepoint": c.timepoint,
+                "comparator": c.comparator,
+                "treatment": arm(c.treatment),
+                "control": arm(c.control),
+                "risk_difference": c.risk_difference.as_dict(),
+                "risk_ratio": c.risk_ratio.as_dict(),
+                "odds_ratio": c.odds_ratio.as_dict(),
+                "continuity_correction": c.correction,
+                "p_value": c.p_value,
+                "p_method": "Pearson chi-square, no continuity correction",
+                "p_note": None
+                if c.p_value is not None
+                else "undefined: no events (or only events) in both arms",
+                "reported_p": c.reported_p,
+            }
+            for c in ev.comparisons
+        ],
+        "pooled": [pooled(p) for p in ev.pooled],
+        "not_pooled": [
+            {
+                "indication": r.indication,
+                "endpoint": r.endpoint,
+                "timepoint": r.timepoint,
+                "kind": r.kind,
+                "trial": r.trial_id,
+                "comparator": r.comparator,
+                "reason": r.reason,
+            }
+            for r in ev.refusals
+        ],
+        "excluded_derived": list(ev.excluded),
+    }
+    return cast("dict[str, Any]", _clean(out)) if clean else out

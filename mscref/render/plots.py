@@ -117,7 +117,7 @@ def _panel(fig: Any, top_in: float, fig_h: float, p: PooledEstimate, indication:
         ax.text(_X_ARM2, head, "Events/total", fontweight="bold", ha="right", **text_kw)
     ax.text(_X_WEIGHT, head, "Weight", fontweight="bold", ha="right", **text_kw)
     ax.text(_X_EST, head, f"{p.kind.capitalize()} [95% CI]", fontweight="bold", **text_kw)
-    blue, red = "#1f4e79", "#a93226"
+    blue, red = "#1f4e79", "#c0392b"
     for (what, item), y in zip(lines, ys, strict=True):
         if what == "header":
             ax.text(_X_STUDY, y, item, fontstyle="italic", **text_kw)

@@ -26,7 +26,6 @@ from mscref.render.i18n import Lang
 from mscref.render.output import (
     Format,
     table_csv,
-    to_json,
 )
 
 
@@ -121,7 +120,12 @@ def evidence(
     if not result.proportions:
         typer.echo("no count outcomes match", err=True)
     if fmt is Format.JSON:
-        sys.stdout.write(to_json(evidence_json(ds, result)))
+        import orjson
+
+        # orjson writes NaN as null (JSON has no NaN); the figures it may touch carry a note
+        data = orjson.dumps(evidence_json(ds, result, clean=False), option=orjson.OPT_INDENT_2)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data + b"\n")
         return
     tables = evidence_tables(ds, result, lang)
     if fmt is Format.CSV:
