@@ -607,7 +607,7 @@ def _fit_iv(
             "pi_high": inv(f["pi_high"]) if k >= 3 else None,
             "pi_note": f"95% prediction interval: {PI_NAME}"
             if k >= 3
-            else "no prediction interval: it needs at least 3 studies",
+            else "No prediction interval: it needs at least 3 studies",
             "model": "random effects",
             "method": (
                 f"inverse variance, random effects on the {scale} scale; τ²: {TAU2_NAMES[tau2_method]}, "
@@ -677,7 +677,7 @@ def _fit_common(
         "q": res.q,
         "q_df": res.q_df,
         "q_p": res.q_p,
-        "pi_note": "no prediction interval: a common-effect method assumes one true effect",
+        "pi_note": "No prediction interval: a common-effect method assumes one true effect",
         "model": "common effect",
         "method": f"{POOL_METHOD_NAMES[method]} on the {scale} scale, 95% CI (normal); "
         "I² from Cochran's Q (no τ² in a common-effect model)",

@@ -428,3 +428,10 @@ def test_every_pooled_figure_of_the_shipped_and_generated_data_matches(metafor: 
                 close(x.tau2, loo["tau2"][i], f"{name} leave-one-out tau2 {i}")
         checked += 1
     assert checked > 100
+
+
+def test_without_r_the_reason_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda _name: None)
+    assert _r_problem() == (
+        "Rscript is not installed (apt-get install r-base-core r-cran-metafor r-cran-jsonlite)"
+    )

@@ -68,7 +68,7 @@ def test_html_report_is_self_contained(tmp_path: Path) -> None:
             assert not value.startswith(("http:", "https:", "//")), value
     text = "".join(tags.text)
     assert "38/54 (70.4%)" in text
-    assert "Pooled (k = 3)" in text
+    assert "Total, random effects (k = 3)" in text
     assert "Content-Security-Policy" in html
 
 
@@ -138,7 +138,7 @@ def test_html_report_renders_in_a_browser(tmp_path: Path) -> None:
     )
     dom = parse(run.stdout)
     assert dom.tags.count("svg") == 4
-    assert "Pooled (k = 3)" in "".join(dom.text)
+    assert "Total, random effects (k = 3)" in "".join(dom.text)
     shot = tmp_path / "shot.png"
     subprocess.run(
         [
