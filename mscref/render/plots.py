@@ -33,14 +33,23 @@ def _pyplot() -> Any:
 def _fmt(p: PooledEstimate, x: float | None) -> str:
     if x is None or not math.isfinite(x):
         return "-"
-    return f"{100 * x:.1f}%" if p.kind in ("single-arm proportion", "risk difference") else f"{x:.2f}"
+    if p.kind in ("single-arm proportion", "risk difference"):
+        return f"{100 * x:.1f}%"
+    return ratio_text(x)
+
+
+def ratio_text(x: float) -> str:
+    """A ratio with two decimals, or in significant figures when very large or small."""
+    if x >= 1000 or 0 < x < 0.01:
+        return f"{x:.2g}"
+    return f"{x:.2f}"
 
 
 RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 # columns in figure fractions: left of the forest and right of it
 _X_STUDY, _X_ARM1, _X_ARM2 = 0.01, 0.30, 0.39
-_FOREST = (0.48, 0.30)  # left, width
-_X_WEIGHT, _X_EST = 0.80, 0.87
+_FOREST = (0.47, 0.29)  # left, width
+_X_WEIGHT, _X_EST = 0.83, 0.86
 
 
 def _rows(p: PooledEstimate) -> list[tuple[str, Any]]:

@@ -18,6 +18,8 @@ def _pct(x: float) -> str:
 
 
 def _ratio(x: float) -> str:
+    if x >= 1000 or 0 < x < 0.01:
+        return f"{x:.2g}"
     return f"{x:.2f}"
 
 
