@@ -9,7 +9,9 @@ Targets (issue "Speed and scale"):
    take at most 1.25x the import floor `python -c "import typer, rich.console, rich.table, yaml"`;
 2. on 10k trials, `mscref trials --indication gvhd` cold (first run after the data changed)
    takes at most 0.25x, and warm at most 0.1x, of parsing the same file with PyYAML's C loader;
-3. peak memory at 10k at most 300 MB; 100k grows no worse than linearly in time and memory.
+3. peak memory at 10k at most 300 MB; 100k grows no worse than linearly in time and memory;
+4. on 10k trials, `mscref evidence --format json` (every interval, comparison and pool) takes at
+   most 3x a warm `mscref trials` on the same set (issue "Evidence synthesis").
 Every figure is the median of several runs; each command runs in a fresh process.
 """
 
@@ -24,6 +26,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -53,6 +56,20 @@ def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 def mscref(*args: str) -> list[str]:
     return [PY, "-m", "mscref", *args]
+
+
+def evidence_ratio(data: Path, env: dict[str, str], runs: int, report: Any) -> None:
+    """`evidence` over every trial of the set against a warm `trials`, taken in turns."""
+    listing = mscref("trials", "--data-dir", str(data))
+    evidence = mscref("evidence", "--data-dir", str(data), "--format", "json")
+    measure(listing, env)  # warm the cache
+    lists, evs = [], []
+    for _ in range(runs):
+        lists.append(measure(listing, env)[0])
+        evs.append(measure(evidence, env)[0])
+    t_list, t_ev = statistics.median(lists), statistics.median(evs)
+    print(f"      10000 trials: evidence --format json {t_ev:.3f}s, warm trials {t_list:.3f}s")
+    report("10k evidence / warm trials", t_ev / t_list, 3.0)
 
 
 def main() -> int:
@@ -136,6 +153,7 @@ def main() -> int:
                 report("10k cold / C-loader parse", cold / c_parse, 0.25)
                 report("10k warm / C-loader parse", warm / c_parse, 0.10)
                 report("10k peak memory", cold_mem, 300, " MB")
+                evidence_ratio(data, env, args.runs, report)
         if 100000 in per_size:
             (t10, m10), (t100, m100) = per_size[10000], per_size[100000]
             report("100k time / (10 x 10k time)", t100 / (10 * t10), 1.0)

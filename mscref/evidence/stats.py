@@ -1,10 +1,10 @@
-"""Evidence statistics: confidence intervals, two-arm effect sizes, random-effects pooling.
+"""Evidence statistics: confidence intervals, two-arm effect sizes, pooling of like outcomes.
 
-The formulas are statsmodels' (``proportion_confint``, ``confint_proportions_2indep``,
-``effectsize_2proportions``, ``combine_effects``), imported when a function runs, so nothing
-here slows a plain listing. What mscref adds is the bookkeeping a reviewer does by hand:
-which outcomes are like enough to pool, which counts were derived, which cells needed a
-continuity correction, and why a pool was refused.
+The arithmetic is in :mod:`mscref.evidence.meta` and :mod:`mscref.evidence.intervals` (arrays,
+metafor's conventions); this module does the bookkeeping a reviewer does by hand: which
+outcomes are like enough to pool (same indication, endpoint, timepoint, measure and comparator
+class), which counts were derived, which cells needed a continuity correction, which tables
+were left out, and — for every outcome with numbers that is not pooled — why.
 """
 
 from __future__ import annotations
@@ -13,16 +13,57 @@ import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from mscref.data.dataset import Dataset
 from mscref.data.errors import MscrefError
-from mscref.data.models import Control, Outcome, StudyType, Trial, timepoint_days
+from mscref.data.models import Blinding, Control, Outcome, StudyType, Trial, timepoint_days
 from mscref.data.query import no_empty_filters
 from mscref.data.record import record
-from mscref.evidence.methods import CI_NAMES, STATSMODELS_CI, TAU2_NAMES, CIMethod, Measure, Tau2Method
+from mscref.evidence.methods import (
+    CI_NAMES,
+    PI_NAME,
+    POOL_METHOD_NAMES,
+    SUMMARY_CI_NAMES,
+    TAU2_NAMES,
+    CIMethod,
+    Measure,
+    PoolMethod,
+    Subgroup,
+    SummaryCI,
+    Tau2Method,
+)
 
+if TYPE_CHECKING:  # pragma: no cover
+    from mscref.evidence.certainty import Certainty
+
+_T = TypeVar("_T")
 CONTINUITY = 0.5
+SINGLE = "single-arm proportion"
+#: Below this many studies a funnel plot and Egger's test say nothing.
+SMALL_STUDY_MIN_K = 10
+
+
+#: Words of an endpoint id that make it a harm: more of it is worse.
+HARMS = (
+    "adverse",
+    "death",
+    "mortality",
+    "relapse",
+    "chronic-gvhd",
+    "infection",
+    "failure",
+    "toxicity",
+    "serious",
+)
+
+
+def higher_is_better(endpoint: str) -> bool:
+    """Whether more events are good news (a response) rather than bad (a harm); for the
+    'favours' labels either side of no effect."""
+    if "free" in endpoint or "survival" in endpoint or "response" in endpoint or "remission" in endpoint:
+        return True
+    return not any(word in endpoint for word in HARMS)
 
 
 class PoolingError(MscrefError):
@@ -72,13 +113,14 @@ class ComparisonRow:
     endpoint: str
     endpoint_label: str
     timepoint: str | None
+    comparator: str
     treatment: ArmCount
     control: ArmCount
     risk_difference: Interval
     risk_ratio: Interval
     odds_ratio: Interval
     correction: float | None  # added to every cell when a cell was zero
-    p_value: float  # Pearson chi-square test, no continuity correction
+    p_value: float | None  # Pearson chi-square, no continuity correction; None when undefined
     reported_p: str | None  # the p-value the source reports, for comparison
 
 
@@ -86,12 +128,57 @@ class ComparisonRow:
 class StudyEffect:
     trial_id: str
     label: str  # with its denominators, e.g. "msb-gvhd001 (38/54)"
-    estimate: float  # on the natural scale (proportion, OR, RR or RD)
+    estimate: float  # on the natural scale (proportion, OR, RR, RD, MD …)
     low: float
     high: float
-    weight: float  # relative random-effects weight, 0-1
+    weight: float  # relative weight in the pool, 0-1
     derived: bool
     corrected: bool
+    effect: float = 0.0  # on the pooling scale
+    variance: float = 0.0
+    arms: tuple[ArmCount, ...] = ()  # MSC arm first; one arm for a single-arm rate
+    group: str = ""  # the study's subgroup, when the pool is split
+    comparator: str = ""
+
+
+@record
+class LeaveOneOut:
+    omitted: str
+    estimate: float
+    low: float
+    high: float
+    tau2: float | None
+    i2: float | None
+
+
+@record
+class SubgroupResult:
+    name: str
+    k: int
+    estimate: float
+    low: float
+    high: float
+    effect: float  # pooling scale
+    se: float
+    tau2: float | None
+    i2: float | None
+
+
+@record
+class SubgroupTest:
+    by: str
+    q: float
+    df: int
+    p: float
+    method: str
+
+
+@record
+class EggerTest:
+    t: float
+    df: int
+    p: float
+    limit: float  # natural scale
 
 
 @record
@@ -106,23 +193,66 @@ class PooledEstimate:
     estimate: float
     low: float
     high: float
-    tau2: float
+    tau2: float | None  # None for a common-effect method
     i2: float
     q: float
     q_df: int
     q_p: float
     method: str
     notes: tuple[str, ...]
+    comparator: str = ""
+    model: str = "random effects"
+    se: float = math.nan  # of the estimate on the pooling scale
+    stat_name: str = "z"
+    stat: float = math.nan
+    df: float | None = None
+    p: float = math.nan
+    pi_low: float | None = None
+    pi_high: float | None = None
+    pi_note: str = ""
+    tau2_low: float | None = None
+    tau2_high: float | None = None
+    i2_low: float | None = None
+    i2_high: float | None = None
+    leave_one_out: tuple[LeaveOneOut, ...] = ()
+    subgroup_by: str | None = None
+    subgroups: tuple[SubgroupResult, ...] = ()
+    subgroup_test: SubgroupTest | None = None
+    subgroup_note: str = ""
+    egger: EggerTest | None = None
+    small_study_note: str = ""
+    certainty: Certainty | None = None
 
     @property
     def k(self) -> int:
         return len(self.studies)
 
+    @property
+    def is_ratio(self) -> bool:
+        return self.scale.startswith("log ")
+
+    @property
+    def null(self) -> float | None:
+        """The value of no difference, when the measure has one."""
+        if self.kind == SINGLE:
+            return None
+        return 1.0 if self.is_ratio else 0.0
+
     def heterogeneity(self) -> str:
-        return (
-            f"τ² = {self.tau2:.3f}, I² = {100 * self.i2:.0f}%, "
-            f"Q = {self.q:.2f} (df = {self.q_df}, p = {self.q_p:.3g})"
-        )
+        i2 = f"I² = {100 * self.i2:.0f}%"
+        if self.i2_low is not None and self.i2_high is not None:
+            i2 += f" ({100 * self.i2_low:.0f}%–{100 * self.i2_high:.0f}%)"
+        tau = "τ² not estimated (common effect)"
+        if self.tau2 is not None:
+            tau = f"τ² = {self.tau2:.3f}"
+            if self.tau2_low is not None and self.tau2_high is not None:
+                tau += f" ({self.tau2_low:.3f}–{self.tau2_high:.3f})"
+        return f"{tau}, {i2}, Q = {self.q:.2f} (df = {self.q_df}, p = {self.q_p:.3g})"
+
+    def overall_test(self) -> str:
+        df = "" if self.df is None else f"{self.df:g}, "
+        name = "z" if self.stat_name == "z" else f"t({df.rstrip(', ')})"
+        return f"Test for overall effect: {name} = {self.stat:.2f}, p = {self.p:.3g}"
 
 
 @record
@@ -132,6 +262,8 @@ class Refusal:
     timepoint: str | None
     kind: str
     reason: str
+    trial_id: str | None = None
+    comparator: str | None = None
 
 
 @record
@@ -153,71 +285,64 @@ class Evidence:
     pooled: tuple[PooledEstimate, ...]
     refusals: tuple[Refusal, ...]
     excluded: tuple[str, ...] = field(default=())
+    summary_ci: SummaryCI = SummaryCI.HKSJ
+    pool_method: PoolMethod = PoolMethod.IV
+    subgroup: Subgroup | None = None
 
 
 # ------------------------------------------------------------------------------------------
-# Single proportions and two-arm comparisons
+# Single proportions and two-arm comparisons (scalar entry points over the array functions)
 
 
 def proportion_interval(events: int, total: int, method: CIMethod) -> Interval:
     """events/total with its 95% confidence interval."""
-    from statsmodels.stats.proportion import proportion_confint
+    import numpy as np
+
+    from mscref.evidence.intervals import proportion_ci
 
     if total < 1 or not 0 <= events <= total:
         raise ValueError(f"impossible proportion {events}/{total}")
-    low, high = proportion_confint(events, total, alpha=0.05, method=STATSMODELS_CI[method])
-    return Interval(events / total, max(0.0, float(low)), min(1.0, float(high)), CI_NAMES[method])
+    low, high = proportion_ci(np.array([events]), np.array([total]), method)
+    return Interval(events / total, float(low[0]), float(high[0]), CI_NAMES[method])
 
 
 def compare_arms(t: ArmCount, c: ArmCount) -> tuple[Interval, Interval, Interval, float | None]:
-    """Risk difference (Newcombe), risk ratio (log) and odds ratio (logit), each with a 95% CI.
-
-    A zero cell gets ``CONTINUITY`` added to every cell for the ratio measures (and says so);
-    the Newcombe interval of the difference needs no correction.
-    """
-    from statsmodels.stats.proportion import confint_proportions_2indep
-
-    p1, p2 = t.events / t.total, c.events / c.total
-    lo, hi = confint_proportions_2indep(
-        t.events, t.total, c.events, c.total, method="newcomb", compare="diff"
-    )
-    rd = Interval(p1 - p2, float(lo), float(hi), "Newcombe hybrid score")
-    zero = 0 in (t.events, t.total - t.events, c.events, c.total - c.events)
-    corr = CONTINUITY if zero else None
-    a, n1, b, n2 = float(t.events), float(t.total), float(c.events), float(c.total)
-    if corr:
-        a, n1, b, n2 = a + corr, n1 + 2 * corr, b + corr, n2 + 2 * corr
-    note = f" ({corr} added to every cell)" if corr else ""
-    if a == 0 or b == 0:  # pragma: no cover - the correction removes zeros
-        raise ValueError("zero cell after correction")
-    rr_est = (a / n1) / (b / n2)
-    lo, hi = confint_proportions_2indep(a, n1, b, n2, method="log", compare="ratio", correction=False)
-    rr = Interval(rr_est, float(lo), float(hi), "log (Katz)" + note)
-    odds = (a / (n1 - a)) / (b / (n2 - b))
-    lo, hi = confint_proportions_2indep(a, n1, b, n2, method="logit", compare="odds-ratio", correction=False)
-    or_ = Interval(odds, float(lo), float(hi), "logit (Woolf)" + note)
-    return rd, rr, or_, corr
+    """Risk difference (Newcombe), risk ratio (log) and odds ratio (logit), each with a 95% CI."""
+    rows = _comparison_intervals([(t, c)])
+    return rows[0]
 
 
-def chi_square_p(t: ArmCount, c: ArmCount) -> float:
-    """Two-sided p of Pearson's chi-square test of two proportions (no continuity correction)."""
-    from statsmodels.stats.proportion import proportions_chisquare
+def _comparison_intervals(
+    pairs: list[tuple[ArmCount, ArmCount]],
+) -> list[tuple[Interval, Interval, Interval, float | None]]:
+    import numpy as np
 
-    _chi2, p, _table = proportions_chisquare([t.events, c.events], [t.total, c.total])
-    return float(p)
+    from mscref.evidence.intervals import newcombe, ratio_cis
+
+    if not pairs:
+        return []
+    a = np.array([t.events for t, _ in pairs], dtype=float)
+    n1 = np.array([t.total for t, _ in pairs], dtype=float)
+    c = np.array([k.events for _, k in pairs], dtype=float)
+    n2 = np.array([k.total for _, k in pairs], dtype=float)
+    rd = newcombe(a, n1, c, n2)
+    rr, or_, zero = ratio_cis(a, n1, c, n2)
+    out = []
+    for i in range(len(pairs)):
+        note = f" ({CONTINUITY} added to every cell)" if zero[i] else ""
+        out.append(
+            (
+                Interval(float(rd[0][i]), float(rd[1][i]), float(rd[2][i]), "Newcombe hybrid score"),
+                Interval(float(rr[0][i]), float(rr[1][i]), float(rr[2][i]), "log (Katz)" + note),
+                Interval(float(or_[0][i]), float(or_[1][i]), float(or_[2][i]), "logit (Woolf)" + note),
+                CONTINUITY if zero[i] else None,
+            )
+        )
+    return out
 
 
 # ------------------------------------------------------------------------------------------
-# Collecting outcomes
-
-
-def _counts(trial: Trial, outcome: Outcome) -> list[ArmCount]:
-    labels = {a.id: a.label for a in trial.arms}
-    out = []
-    for a in outcome.arms:
-        if a.events is not None and a.total is not None:
-            out.append(ArmCount(a.arm, labels.get(a.arm, a.arm), a.events, a.total, a.derived))
-    return out
+# What a trial is
 
 
 def is_uncontrolled(trial: Trial) -> bool:
@@ -235,6 +360,59 @@ def _design_class(trial: Trial) -> str:
     return "design unknown"
 
 
+COMPARATOR_NAMES = {
+    Control.PLACEBO: "placebo/sham",
+    Control.ACTIVE: "active treatment",
+    Control.STANDARD_CARE: "add-on to standard care",
+    Control.EXTERNAL: "external (historical) control",
+    Control.NONE: "no control",
+}
+COMPARATOR_UNKNOWN = "comparator not recorded"
+
+
+def comparator_class(trial: Trial) -> str:
+    """The comparator class from the trial's design: placebo/sham, active treatment, add-on to
+    standard care, external control, no control — or not recorded."""
+    if is_uncontrolled(trial):
+        return COMPARATOR_NAMES[Control.NONE]
+    control = trial.design.control
+    return COMPARATOR_UNKNOWN if control is None else COMPARATOR_NAMES[control]
+
+
+def design_label(trial: Trial) -> str:
+    if is_uncontrolled(trial):
+        return "single-arm"
+    d = trial.design
+    parts = [
+        "randomized"
+        if d.randomized
+        else ("non-randomized" if d.randomized is False else "randomization not recorded")
+    ]
+    parts.append(d.blinding.value if d.blinding is not None else "blinding not recorded")
+    return ", ".join(parts)
+
+
+def subgroup_of(ds: Dataset, trial: Trial, by: Subgroup) -> str:
+    if by is Subgroup.SOURCE:
+        sid = ds.source_of(trial)
+        if sid is None:
+            return "source not recorded"
+        src = ds.source(sid)
+        return src.abbreviation or src.name
+    if by is Subgroup.ORIGIN:
+        origin = trial.origin
+        product = ds.product_of(trial)
+        if origin is None and product is not None:
+            origin = product.origin
+        return origin.value if origin is not None else "origin not recorded"
+    if by is Subgroup.ROUTE:
+        routes = sorted({a.route for a in trial.arms if a.route})
+        return "; ".join(routes) if routes else "route not recorded"
+    if by is Subgroup.COMPARATOR:
+        return comparator_class(trial)
+    return design_label(trial)
+
+
 def _control_index(trial: Trial, counts: list[ArmCount]) -> int | None:
     """Which of two arms is the control: one named control/placebo, else the second (by convention
     the data lists the MSC arm first)."""
@@ -244,6 +422,27 @@ def _control_index(trial: Trial, counts: list[ArmCount]) -> int | None:
         if c.arm in ("control", "placebo") or "placebo" in c.label.lower():
             return i
     return 1
+
+
+def _counts(trial: Trial, outcome: Outcome) -> list[ArmCount]:
+    labels = {a.id: a.label for a in trial.arms}
+    out = []
+    for a in outcome.arms:
+        if a.events is not None and a.total is not None:
+            out.append(ArmCount(a.arm, labels.get(a.arm, a.arm), a.events, a.total, a.derived))
+    return out
+
+
+def _values_only(outcome: Outcome) -> str | None:
+    """The outcome's reported values when it has values but no counts (e.g. '39.5% vs 62.7%')."""
+    shown = []
+    for a in outcome.arms:
+        if a.events is not None:
+            continue
+        reported = a.value if a.value is not None else a.median if a.median is not None else a.mean
+        if reported is not None:
+            shown.append(f"{reported:g}{'' if a.unit == '%' else ' '}{a.unit or ''}")
+    return " vs ".join(shown) if shown else None
 
 
 def _selected(ds: Dataset, flt: EvidenceFilter) -> list[Trial]:
@@ -272,7 +471,7 @@ def _outcome_wanted(o: Outcome, flt: EvidenceFilter) -> bool:
 
 
 # ------------------------------------------------------------------------------------------
-# Pooling
+# Pool inputs
 
 
 @record
@@ -284,6 +483,64 @@ class _Input:
     derived: bool
     corrected: bool
     timepoint: str | None
+    arms: tuple[ArmCount, ...] = ()
+    group: str = ""
+    comparator: str = ""
+    flags: tuple[str, ...] = ()  # risk-of-bias proxies, for the certainty rating
+    randomized: bool = False
+
+
+def _expit(x: float) -> float:
+    return 1 / (1 + math.exp(-x)) if x > -700 else 0.0
+
+
+def _exp(x: float) -> float:
+    return math.exp(x) if x < 700 else math.inf
+
+
+def _identity(x: float) -> float:
+    return x
+
+
+_BACK: dict[str, Callable[[float], float]] = {"expit": _expit, "exp": _exp, "identity": _identity}
+
+_MEASURE = {
+    Measure.OR: ("odds ratio", "log odds ratio", "exp"),
+    Measure.RR: ("risk ratio", "log risk ratio", "exp"),
+    Measure.RD: ("risk difference", "risk difference", "identity"),
+}
+#: For continuous and reported effects (see pool_continuous and pool_reported).
+_OTHER_SCALES = {
+    "md": ("mean difference", "mean difference", "identity"),
+    "smd": ("standardised mean difference (Hedges' g)", "standardised mean difference", "identity"),
+    "hr": ("hazard ratio", "log hazard ratio", "exp"),
+    "or": ("odds ratio", "log odds ratio", "exp"),
+    "rr": ("risk ratio", "log risk ratio", "exp"),
+}
+
+
+def _study_effect(i: _Input, weight: float, back: str, z: float) -> StudyEffect:
+    inv = _BACK[back]
+    half = z * math.sqrt(i.variance) if i.variance >= 0 else math.nan
+    return StudyEffect(
+        i.trial_id,
+        i.label,
+        inv(i.effect),
+        inv(i.effect - half),
+        inv(i.effect + half),
+        weight,
+        i.derived,
+        i.corrected,
+        i.effect,
+        i.variance,
+        i.arms,
+        i.group,
+        i.comparator,
+    )
+
+
+def _none(x: float) -> float | None:
+    return x if math.isfinite(x) else None
 
 
 def pool(
@@ -291,114 +548,177 @@ def pool(
     *,
     scale: str,
     back: str,
-    tau2_method: Tau2Method,
+    tau2_method: Tau2Method = Tau2Method.REML,
+    summary_ci: SummaryCI = SummaryCI.HKSJ,
 ) -> tuple[list[StudyEffect], dict[str, Any]]:
-    """Random-effects pooling of like outcomes (same endpoint, same timepoint in days)."""
-    import numpy as np
-    from statsmodels.stats.meta_analysis import combine_effects
-
+    """Random-effects pooling of one group of like outcomes (same endpoint, same timepoint)."""
     days = {timepoint_days(i.timepoint) for i in inputs}
     if len(days) != 1 or None in days:
         shown = ", ".join(sorted({i.timepoint or "no timepoint" for i in inputs}))
         raise PoolingError(f"refusing to pool outcomes at different timepoints ({shown})")
     if len(inputs) < 2:
         raise PoolingError("pooling needs at least two studies")
-    eff = np.array([i.effect for i in inputs], dtype=float)
-    var = np.array([i.variance for i in inputs], dtype=float)
-    res = combine_effects(eff, var, method_re="pm" if tau2_method is Tau2Method.PM else "dl", use_t=False)
-    frame = res.summary_frame()
-    tau2 = float(res.tau2)
-    if tau2 < 0:
-        # DerSimonian-Laird's moment estimate can go below zero: truncate at zero, which makes the
-        # random-effects model the fixed-effect one (statsmodels would give negative weights).
-        tau2 = 0.0
-        row, weights = frame.loc["fixed effect"], np.asarray(res.weights_rel_fe)
-    else:
-        row, weights = frame.loc["random effect"], np.asarray(res.weights_rel_re)
-    homogeneity = res.test_homogeneity()
-    q = float(res.q)
-    df = len(inputs) - 1
-    i2 = max(0.0, (q - df) / q) if q > 0 else 0.0
+    (summary,) = _fit_iv([inputs], scale=scale, back=back, tau2_method=tau2_method, summary_ci=summary_ci)
+    return summary
+
+
+def _fit_iv(
+    groups: list[list[_Input]],
+    *,
+    scale: str,
+    back: str,
+    tau2_method: Tau2Method,
+    summary_ci: SummaryCI,
+) -> list[tuple[list[StudyEffect], dict[str, Any]]]:
+    """Random-effects fits of many groups in a few array operations."""
+    import numpy as np
+
+    from mscref.evidence.meta import fit_many, z_crit
+
+    rows = [
+        (np.array([i.effect for i in g], dtype=float), np.array([i.variance for i in g], dtype=float))
+        for g in groups
+    ]
+    fits = fit_many(rows, tau2_method, summary_ci)
     inv = _BACK[back]
-    studies = []
-    for i, w in zip(inputs, weights, strict=True):
-        half = 1.959963984540054 * math.sqrt(i.variance)
-        studies.append(
-            StudyEffect(
-                i.trial_id,
-                i.label,
-                inv(i.effect),
-                inv(i.effect - half),
-                inv(i.effect + half),
-                float(w),
-                i.derived,
-                i.corrected,
-            )
+    z = z_crit()
+    out = []
+    for g, f in zip(groups, fits, strict=True):
+        studies = [_study_effect(i, w, back, z) for i, w in zip(g, f["weights"], strict=True)]
+        k = f["k"]
+        t_based = summary_ci is not SummaryCI.Z
+        summary: dict[str, Any] = {
+            "estimate": inv(f["estimate"]),
+            "low": inv(f["ci_low"]),
+            "high": inv(f["ci_high"]),
+            "se": f["se"],
+            "stat_name": "t" if t_based else "z",
+            "stat": f["stat"],
+            "df": f["df"] if t_based else None,
+            "p": f["p"],
+            "tau2": f["tau2"],
+            "tau2_low": _none(f["tau2_low"]),
+            "tau2_high": _none(f["tau2_high"]),
+            "i2": f["i2"],
+            "i2_low": _none(f["i2_low"]),
+            "i2_high": _none(f["i2_high"]),
+            "q": f["q"],
+            "q_df": k - 1,
+            "q_p": f["q_p"],
+            "pi_low": inv(f["pi_low"]) if k >= 3 else None,
+            "pi_high": inv(f["pi_high"]) if k >= 3 else None,
+            "pi_note": f"95% prediction interval: {PI_NAME}"
+            if k >= 3
+            else "No prediction interval: it needs at least 3 studies",
+            "model": "random effects",
+            "method": (
+                f"inverse variance, random effects on the {scale} scale; τ²: {TAU2_NAMES[tau2_method]}, "
+                f"Q-profile 95% CI; 95% CI and test of the summary: {SUMMARY_CI_NAMES[summary_ci]}; "
+                "I² from τ²"
+            ),
+        }
+        out.append((studies, summary))
+    return out
+
+
+def _fit_common(
+    inputs: list[_Input], method: PoolMethod, measure: Measure, *, scale: str, back: str
+) -> tuple[list[StudyEffect], dict[str, Any]] | str:
+    """Mantel–Haenszel or Peto; a reason string when the pool is not estimable."""
+    import numpy as np
+
+    from mscref.evidence.meta import mantel_haenszel, peto, z_crit
+
+    a = np.array([i.arms[0].events for i in inputs], dtype=float)
+    n1 = np.array([i.arms[0].total for i in inputs], dtype=float)
+    c = np.array([i.arms[1].events for i in inputs], dtype=float)
+    n2 = np.array([i.arms[1].total for i in inputs], dtype=float)
+    res = peto(a, n1, c, n2) if method is PoolMethod.PETO else mantel_haenszel(measure.value, a, n1, c, n2)
+    if not (math.isfinite(res.estimate) and math.isfinite(res.se)):
+        return (
+            f"{POOL_METHOD_NAMES[method]}: not estimable from these counts "
+            "(an empty margin across all tables)"
         )
-    summary = {
-        "estimate": inv(float(row["eff"])),
-        "low": inv(float(row["ci_low"])),
-        "high": inv(float(row["ci_upp"])),
-        "tau2": tau2,
-        "i2": i2,
-        "q": q,
-        "q_df": df,
-        "q_p": float(homogeneity.pvalue),
-        "method": f"random effects ({TAU2_NAMES[tau2_method]}) on the {scale} scale, 95% CI (normal)",
+    inv = _BACK[back]
+    z = z_crit()
+    studies = [_study_effect(i, w, back, z) for i, w in zip(inputs, res.weights, strict=True)]
+    if method is PoolMethod.PETO:  # the study rows show each study's own Peto odds ratio
+        oe = a - (a + c) * n1 / (n1 + n2)
+        v = (a + c) * (n1 + n2 - a - c) * n1 * n2 / ((n1 + n2) ** 2 * (n1 + n2 - 1))
+        studies = [
+            _study_effect(
+                _Input(
+                    i.trial_id,
+                    i.label,
+                    float(oe[j] / v[j]),
+                    float(1 / v[j]),
+                    i.derived,
+                    False,
+                    i.timepoint,
+                    i.arms,
+                    i.group,
+                    i.comparator,
+                ),
+                w,
+                back,
+                z,
+            )
+            for j, (i, w) in enumerate(zip(inputs, res.weights, strict=True))
+        ]
+    summary: dict[str, Any] = {
+        "estimate": inv(res.estimate),
+        "low": inv(res.ci_low),
+        "high": inv(res.ci_high),
+        "se": res.se,
+        "stat_name": "z",
+        "stat": res.z,
+        "df": None,
+        "p": res.p,
+        "tau2": None,
+        "i2": res.i2,
+        "q": res.q,
+        "q_df": res.q_df,
+        "q_p": res.q_p,
+        "pi_note": "No prediction interval: a common-effect method assumes one true effect",
+        "model": "common effect",
+        "method": f"{POOL_METHOD_NAMES[method]} on the {scale} scale, 95% CI (normal); "
+        "I² from Cochran's Q (no τ² in a common-effect model)",
     }
     return studies, summary
 
 
-def _expit(x: float) -> float:
-    return 1 / (1 + math.exp(-x))
+# ------------------------------------------------------------------------------------------
+# The analysis
 
 
-def _identity(x: float) -> float:
-    return x
+@record
+class _Pending:
+    """A group of like outcomes waiting to be pooled."""
+
+    kind: str
+    indication: str
+    endpoint: str
+    days: int | None
+    comparator: str
+    inputs: list[_Input]
 
 
-_BACK: dict[str, Callable[[float], float]] = {"expit": _expit, "exp": math.exp, "identity": _identity}
-
-
-def _logit_input(trial_id: str, c: ArmCount, timepoint: str | None) -> _Input:
-    """A single-arm proportion on the logit scale; 0 or n events get 0.5 added to both cells."""
-    corrected = c.events in (0, c.total)
-    x = c.events + (CONTINUITY if corrected else 0.0)
-    n = c.total + (2 * CONTINUITY if corrected else 0.0)
-    effect = math.log(x / (n - x))
-    variance = 1 / x + 1 / (n - x)
-    label = f"{trial_id} ({c.events}/{c.total}{'*' if c.derived else ''})"
-    return _Input(trial_id, label, effect, variance, c.derived, corrected, timepoint)
-
-
-def _comparison_input(row: ComparisonRow, measure: Measure) -> _Input:
-    import numpy as np
-    from statsmodels.stats.meta_analysis import effectsize_2proportions
-
-    t, c = row.treatment, row.control
-    statistic = {Measure.OR: "odds-ratio", Measure.RR: "risk-ratio", Measure.RD: "diff"}[measure]
-    corrected = measure is not Measure.RD and row.correction is not None
-    kwargs: dict[str, Any] = {"zero_correction": CONTINUITY} if corrected else {}
-    eff, var = effectsize_2proportions(
-        np.array([t.events]),
-        np.array([t.total]),
-        np.array([c.events]),
-        np.array([c.total]),
-        statistic=statistic,
-        **kwargs,
-    )
-    star = "*" if t.derived or c.derived else ""
-    label = f"{row.trial_id} ({t.events}/{t.total}{star} vs {c.events}/{c.total}{star})"
-    return _Input(
-        row.trial_id, label, float(eff[0]), float(var[0]), t.derived or c.derived, corrected, row.timepoint
-    )
-
-
-_MEASURE = {
-    Measure.OR: ("odds ratio", "log odds ratio", "exp"),
-    Measure.RR: ("risk ratio", "log risk ratio", "exp"),
-    Measure.RD: ("risk difference", "risk difference", "identity"),
-}
+def _flags(ds: Dataset, trial: Trial, counts: list[ArmCount]) -> tuple[str, ...]:
+    """Risk-of-bias proxies the data holds for one study's result."""
+    out = []
+    if not is_uncontrolled(trial):
+        if trial.design.blinding is Blinding.OPEN_LABEL:
+            out.append("open-label")
+        elif trial.design.blinding is None:
+            out.append("blinding not recorded")
+    if any(c.derived for c in counts):
+        out.append("counts derived from percentages")
+    kinds = {ds.reference(r).kind.value for r in trial.refs}
+    if kinds and kinds <= {"seed", "curation", "news", "web"}:
+        out.append("figures from secondary sources only")
+    if any(c.verdict.value == "contradicted" for c in ds.claims_about(trial.id)):
+        out.append("the seed's claim about it is contradicted")
+    return tuple(out)
 
 
 def analyse(
@@ -406,139 +726,300 @@ def analyse(
     flt: EvidenceFilter,
     ci_method: CIMethod = CIMethod.EXACT,
     measure: Measure = Measure.OR,
-    tau2_method: Tau2Method = Tau2Method.PM,
+    tau2_method: Tau2Method = Tau2Method.REML,
+    summary_ci: SummaryCI = SummaryCI.HKSJ,
+    pool_method: PoolMethod = PoolMethod.IV,
+    subgroup: Subgroup | None = None,
 ) -> Evidence:
-    """Intervals for every count outcome of the selected trials, and every legitimate pool."""
-    proportions: list[ProportionRow] = []
-    comparisons: list[ComparisonRow] = []
+    """Intervals for every count outcome of the selected trials, and every legitimate pool;
+    every outcome with numbers that is not pooled is listed with its reason."""
+    import numpy as np
+
+    from mscref.evidence.intervals import chi_square_p, proportion_ci
+    from mscref.evidence.meta import binary_effects, double_zero, logit_proportions
+
+    if pool_method is PoolMethod.PETO and measure is not Measure.OR:
+        raise PoolingError("the Peto method gives odds ratios only: use --measure or")
+    proportions: list[tuple[Trial, Outcome, str, ArmCount]] = []
+    pairs: list[tuple[Trial, Outcome, ArmCount, ArmCount]] = []
+    singles: list[tuple[Trial, Outcome, ArmCount]] = []
     excluded: list[str] = []
-    kept_out: list[Refusal] = []  # outcomes whose trial or outcome says they must not be pooled
-    single: dict[tuple[str, str, int | None], list[_Input]] = defaultdict(list)
-    paired: dict[tuple[str, str, int | None], list[_Input]] = defaultdict(list)
+    refusals: list[Refusal] = []
     labels: dict[str, str] = {}
-    timepoints: dict[tuple[str, str, int | None], set[str]] = defaultdict(set)
+    timepoints: dict[tuple[str, str], set[str]] = defaultdict(set)
+    kind_cmp = _MEASURE[measure][0]
+
     for trial in _selected(ds, flt):
-        indication = trial.indication
-        if indication is None:  # unclassified: nothing to pool it with
-            continue
         for outcome in trial.outcomes:
             if not _outcome_wanted(outcome, flt):
                 continue
             counts = _counts(trial, outcome)
+            values = _values_only(outcome)
+            ind = trial.indication or "unclassified"
             if not counts:
+                if values:
+                    refusals.append(
+                        Refusal(
+                            ind,
+                            outcome.endpoint,
+                            outcome.timepoint,
+                            "values only",
+                            f"reported as values only ({values}), without counts or a measure of "
+                            "spread: shown, not pooled",
+                            trial.id,
+                        )
+                    )
                 continue
             if (reason := trial.pooling_exclusion(outcome)) is not None:
-                tp, why = outcome.timepoint, f"{trial.id}: {reason}"
-                kept_out.append(Refusal(indication, outcome.endpoint, tp, "left out", why))
+                refusals.append(
+                    Refusal(
+                        ind,
+                        outcome.endpoint,
+                        outcome.timepoint,
+                        "left out",
+                        f"{trial.id}: {reason}",
+                        trial.id,
+                    )
+                )
                 continue
             if flt.exclude_derived and any(c.derived for c in counts):
                 excluded.append(f"{trial.id} {outcome.endpoint} {outcome.timepoint or ''}".strip())
                 continue
             labels[outcome.endpoint] = outcome.endpoint_label
-            uncontrolled = is_uncontrolled(trial)
+            design = _design_class(trial)
             for c in counts:
-                proportions.append(
-                    ProportionRow(
-                        trial.id,
-                        indication,
-                        outcome.endpoint,
-                        outcome.endpoint_label,
-                        outcome.timepoint,
-                        _design_class(trial),
-                        c,
-                        proportion_interval(c.events, c.total, ci_method),
-                    )
-                )
-            key = (indication, outcome.endpoint, timepoint_days(outcome.timepoint))
-            if outcome.timepoint:
-                timepoints[(indication, outcome.endpoint, None)].add(outcome.timepoint)
-            if uncontrolled and len(counts) == 1:
-                single[key].append(_logit_input(trial.id, counts[0], outcome.timepoint))
-            ci = _control_index(trial, counts)
-            if ci is not None:
-                ctrl, treat = counts[ci], counts[1 - ci]
-                rd, rr, or_, corr = compare_arms(treat, ctrl)
-                row = ComparisonRow(
-                    trial.id,
-                    indication,
-                    outcome.endpoint,
-                    outcome.endpoint_label,
-                    outcome.timepoint,
-                    treat,
-                    ctrl,
-                    rd,
-                    rr,
-                    or_,
-                    corr,
-                    chi_square_p(treat, ctrl),
-                    outcome.p_value,
-                )
-                comparisons.append(row)
-                paired[key].append(_comparison_input(row, measure))
-
-    pooled: list[PooledEstimate] = []
-    refusals: list[Refusal] = kept_out
-    for kind, groups, scale, back in (
-        ("single-arm proportion", single, "logit proportion", "expit"),
-        (_MEASURE[measure][0], paired, _MEASURE[measure][1], _MEASURE[measure][2]),
-    ):
-        for (indication, endpoint, days), inputs in sorted(
-            groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or -1)
-        ):
-            tp = inputs[0].timepoint
-            if days is None:
-                refusals.append(
-                    Refusal(indication, endpoint, None, kind, "no timepoint recorded; not pooled")
-                )
-                continue
-            if len(inputs) < 2:
+                proportions.append((trial, outcome, design, c))
+            if trial.indication is None:
                 refusals.append(
                     Refusal(
-                        indication,
-                        endpoint,
-                        tp,
-                        kind,
-                        f"only one study ({inputs[0].trial_id}); nothing to pool",
+                        ind,
+                        outcome.endpoint,
+                        outcome.timepoint,
+                        "all",
+                        "the trial has no indication (unclassified): nothing to pool it with",
+                        trial.id,
                     )
                 )
                 continue
-            studies, summary = pool(inputs, scale=scale, back=back, tau2_method=tau2_method)
-            notes = []
-            derived = [i.trial_id for i in inputs if i.derived]
-            if derived:
-                notes.append(f"includes counts derived from reported percentages: {', '.join(derived)}")
-            corrected = [i.trial_id for i in inputs if i.corrected]
-            if corrected:
-                notes.append(
-                    f"continuity correction {CONTINUITY} added to every cell: {', '.join(corrected)}"
+            if outcome.timepoint:
+                timepoints[(trial.indication, outcome.endpoint)].add(outcome.timepoint)
+            if design == "design unknown":
+                refusals.append(
+                    Refusal(
+                        ind,
+                        outcome.endpoint,
+                        outcome.timepoint,
+                        "all",
+                        "study design not recorded (neither single-arm nor controlled): its rates are "
+                        "listed, not pooled",
+                        trial.id,
+                    )
                 )
-            shown = sorted({i.timepoint for i in inputs if i.timepoint})
-            if len(shown) > 1:
-                notes.append(f"timepoints {' = '.join(shown)} ({days} days)")
-            pooled.append(
-                PooledEstimate(
-                    indication,
-                    endpoint,
-                    labels.get(endpoint, endpoint),
-                    tp or "",
-                    kind,
-                    scale,
-                    tuple(studies),
-                    notes=tuple(notes),
-                    **summary,
+                continue
+            if design == "single-arm":
+                if len(counts) == 1:
+                    singles.append((trial, outcome, counts[0]))
+                else:
+                    refusals.append(
+                        Refusal(
+                            ind,
+                            outcome.endpoint,
+                            outcome.timepoint,
+                            SINGLE,
+                            f"{len(counts)} arms without a control (e.g. dose groups): each rate is "
+                            "listed, none pooled as the study's rate",
+                            trial.id,
+                        )
+                    )
+                continue
+            ci = _control_index(trial, counts)
+            if ci is None:
+                reason = (
+                    "only one arm has counts: no comparison"
+                    if len(counts) == 1
+                    else f"{len(counts)} arms with counts: which pair is the comparison is not recorded"
                 )
+                refusals.append(
+                    Refusal(
+                        ind,
+                        outcome.endpoint,
+                        outcome.timepoint,
+                        kind_cmp,
+                        reason,
+                        trial.id,
+                        comparator_class(trial),
+                    )
+                )
+                continue
+            pairs.append((trial, outcome, counts[1 - ci], counts[ci]))
+
+    # -- intervals of single proportions, one call for all
+    x = np.array([c.events for *_r, c in proportions], dtype=float)
+    n = np.array([c.total for *_r, c in proportions], dtype=float)
+    lows, highs = proportion_ci(x, n, ci_method)
+    prop_rows = tuple(
+        ProportionRow(
+            t.id,
+            t.indication or "unclassified",
+            o.endpoint,
+            o.endpoint_label,
+            o.timepoint,
+            design,
+            c,
+            Interval(c.events / c.total, float(lo), float(hi), CI_NAMES[ci_method]),
+        )
+        for (t, o, design, c), lo, hi in zip(proportions, lows.tolist(), highs.tolist(), strict=True)
+    )
+
+    # -- two-arm comparisons, one call per method for all
+    ivs = _comparison_intervals([(tr, ct) for _t, _o, tr, ct in pairs])
+    a = np.array([tr.events for _t, _o, tr, _c in pairs], dtype=float)
+    n1 = np.array([tr.total for _t, _o, tr, _c in pairs], dtype=float)
+    c_ = np.array([ct.events for _t, _o, _tr, ct in pairs], dtype=float)
+    n2 = np.array([ct.total for _t, _o, _tr, ct in pairs], dtype=float)
+    pvals = chi_square_p(a, n1, c_, n2) if pairs else np.array([])
+    comparisons = tuple(
+        ComparisonRow(
+            t.id,
+            t.indication or "unclassified",
+            o.endpoint,
+            o.endpoint_label,
+            o.timepoint,
+            comparator_class(t),
+            tr,
+            ct,
+            rd,
+            rr,
+            or_,
+            corr,
+            _none(float(p)),
+            o.p_value,
+        )
+        for (t, o, tr, ct), (rd, rr, or_, corr), p in zip(pairs, ivs, pvals.tolist(), strict=True)
+    )
+
+    # -- pool inputs on the pooling scale, one call per measure for all
+    ly, lv, lcorr = logit_proportions(
+        np.array([c.events for *_r, c in singles], dtype=float),
+        np.array([c.total for *_r, c in singles], dtype=float),
+    )
+    by, bv, bcorr = binary_effects(measure.value, a, n1, c_, n2)
+    dz = double_zero(a, n1, c_, n2)
+
+    groups: dict[tuple[str, str, str, int | None, str], list[_Input]] = defaultdict(list)
+    split_comparator = subgroup is Subgroup.COMPARATOR
+    for j, (t, o, c) in enumerate(singles):
+        label = f"{t.id} ({c.events}/{c.total}{'*' if c.derived else ''})"
+        key = (SINGLE, t.indication or "", o.endpoint, timepoint_days(o.timepoint), "")
+        groups[key].append(
+            _Input(
+                t.id,
+                label,
+                float(ly[j]),
+                float(lv[j]),
+                c.derived,
+                bool(lcorr[j]),
+                o.timepoint,
+                (c,),
+                subgroup_of(ds, t, subgroup) if subgroup else "",
+                comparator_class(t),
+                _flags(ds, t, [c]),
+                False,
             )
-    for (indication, endpoint, _none), tps in sorted(timepoints.items()):
-        by_days = {timepoint_days(t) for t in tps}
-        if len(by_days) > 1:
+        )
+    dropped: dict[tuple[str, str, str, int | None, str], list[str]] = defaultdict(list)
+    for j, (t, o, tr, ct) in enumerate(pairs):
+        comp = comparator_class(t)
+        key = (
+            kind_cmp,
+            t.indication or "",
+            o.endpoint,
+            timepoint_days(o.timepoint),
+            "" if split_comparator else comp,
+        )
+        if dz[j]:
+            dropped[key].append(t.id)
+            continue
+        star = "*" if tr.derived or ct.derived else ""
+        label = f"{t.id} ({tr.events}/{tr.total}{star} vs {ct.events}/{ct.total}{star})"
+        groups[key].append(
+            _Input(
+                t.id,
+                label,
+                float(by[j]),
+                float(bv[j]),
+                tr.derived or ct.derived,
+                bool(bcorr[j]) and pool_method is PoolMethod.IV,
+                o.timepoint,
+                (tr, ct),
+                subgroup_of(ds, t, subgroup) if subgroup else "",
+                comp,
+                _flags(ds, t, [tr, ct]),
+                bool(t.design.randomized),
+            )
+        )
+    for key in dropped:
+        groups.setdefault(key, [])
+
+    pending: list[_Pending] = []
+    for key in sorted(groups, key=lambda k: (k[0] != SINGLE, k[1], k[2], k[3] or -1, k[4])):
+        kind, ind, endpoint, days, comp = key
+        inputs = groups[key]
+        tp = inputs[0].timepoint if inputs else None
+        where = f", {comp}" if comp else ""
+        if dropped.get(key):
             refusals.append(
                 Refusal(
-                    indication,
+                    ind,
+                    endpoint,
+                    tp,
+                    kind,
+                    f"no events (or only events) in both arms: left out of the {kind} pool, which "
+                    f"it cannot inform (metafor's drop00): {', '.join(dropped[key])}",
+                )
+            )
+        if not inputs:
+            continue
+        if days is None:
+            refusals.append(
+                Refusal(
+                    ind,
+                    endpoint,
+                    None,
+                    kind,
+                    "no timepoint recorded; not pooled: " + ", ".join(i.trial_id for i in inputs),
+                )
+            )
+            continue
+        if len(inputs) < 2:
+            refusals.append(
+                Refusal(
+                    ind,
+                    endpoint,
+                    tp,
+                    kind,
+                    f"only one study ({inputs[0].trial_id}{where}); nothing to pool",
+                    inputs[0].trial_id,
+                    comp or None,
+                )
+            )
+            continue
+        pending.append(_Pending(kind, ind, endpoint, days, comp, inputs))
+
+    pooled = _pool_all(
+        ds, pending, labels, dropped, measure, tau2_method, summary_ci, pool_method, subgroup, refusals
+    )
+
+    for (ind, endpoint), tps in sorted(timepoints.items()):
+        if len({timepoint_days(t) for t in tps}) > 1:
+            refusals.append(
+                Refusal(
+                    ind,
                     endpoint,
                     None,
                     "all",
                     "reported at different timepoints ("
-                    + ", ".join(sorted(tps, key=lambda t: timepoint_days(t) or 0))
+                    + ", ".join(sorted(tps, key=lambda t: (timepoint_days(t) or 0, t)))
                     + "); each timepoint is pooled on its own, never together",
                 )
             )
@@ -546,25 +1027,397 @@ def analyse(
         ci_method,
         measure,
         tau2_method,
-        tuple(proportions),
-        tuple(comparisons),
+        prop_rows,
+        comparisons,
         tuple(pooled),
         tuple(refusals),
         tuple(excluded),
+        summary_ci,
+        pool_method,
+        subgroup,
     )
 
 
-def evidence_json(ds: Dataset, ev: Evidence) -> dict[str, Any]:
-    """Every figure, for scripts."""
+def _pool_all(
+    ds: Dataset,
+    pending: list[_Pending],
+    labels: dict[str, str],
+    dropped: dict[tuple[str, str, str, int | None, str], list[str]],
+    measure: Measure,
+    tau2_method: Tau2Method,
+    summary_ci: SummaryCI,
+    pool_method: PoolMethod,
+    subgroup: Subgroup | None,
+    refusals: list[Refusal],
+) -> list[PooledEstimate]:
+    from mscref.evidence.certainty import rate
+
+    scales = {
+        SINGLE: ("logit proportion", "expit"),
+        _MEASURE[measure][0]: (_MEASURE[measure][1], _MEASURE[measure][2]),
+    }
+    # random-effects fits of every inverse-variance pool at once
+    iv = [p for p in pending if p.kind == SINGLE or pool_method is PoolMethod.IV]
+    fitted: dict[int, tuple[list[StudyEffect], dict[str, Any]] | str] = {}
+    for kind in scales:
+        batch = [p for p in iv if p.kind == kind]
+        if batch:
+            scale, back = scales[kind]
+            for p, fit in zip(
+                batch,
+                _fit_iv(
+                    [p.inputs for p in batch],
+                    scale=scale,
+                    back=back,
+                    tau2_method=tau2_method,
+                    summary_ci=summary_ci,
+                ),
+                strict=True,
+            ):
+                fitted[id(p)] = fit
+    for p in pending:
+        if id(p) not in fitted:
+            scale, back = scales[p.kind]
+            fitted[id(p)] = _fit_common(p.inputs, pool_method, measure, scale=scale, back=back)
+    loo = _leave_one_out_all(
+        [p for p in pending if isinstance(fitted[id(p)], tuple)],
+        scales,
+        measure,
+        tau2_method,
+        summary_ci,
+        pool_method,
+    )
+
+    out = []
+    for p in pending:
+        res = fitted[id(p)]
+        tp = p.inputs[0].timepoint or ""
+        if isinstance(res, str):
+            refusals.append(Refusal(p.indication, p.endpoint, tp, p.kind, res))
+            continue
+        studies, summary = res
+        scale, back = scales[p.kind]
+        notes = []
+        derived = [i.trial_id for i in p.inputs if i.derived]
+        if derived:
+            notes.append(f"includes counts derived from reported percentages: {', '.join(derived)}")
+        corrected = [i.trial_id for i in p.inputs if i.corrected]
+        if corrected:
+            notes.append(f"continuity correction {CONTINUITY} added to every cell: {', '.join(corrected)}")
+        gone = dropped.get((p.kind, p.indication, p.endpoint, p.days, p.comparator))
+        if gone:
+            notes.append(f"left out (no events, or only events, in both arms): {', '.join(gone)}")
+        shown = sorted({i.timepoint for i in p.inputs if i.timepoint})
+        if len(shown) > 1:
+            notes.append(f"timepoints {' = '.join(shown)} ({p.days} days)")
+        if p.kind != SINGLE:
+            comps = sorted({i.comparator for i in p.inputs})
+            if len(comps) > 1:
+                notes.append("comparator classes differ (" + ", ".join(comps) + "): see the subgroups")
+        est = PooledEstimate(
+            p.indication,
+            p.endpoint,
+            labels.get(p.endpoint, p.endpoint),
+            tp,
+            p.kind,
+            scale,
+            tuple(studies),
+            notes=tuple(notes),
+            comparator=p.comparator or ("no control" if p.kind == SINGLE else "several"),
+            leave_one_out=loo.get(id(p), ()),
+            **summary,
+        )
+        est = _with_small_study(est, back)
+        if subgroup is not None:
+            est = _with_subgroups(
+                est, p, subgroup, scale, back, measure, tau2_method, summary_ci, pool_method
+            )
+        out.append(_replace(est, certainty=rate(est, p.inputs)))
+    return out
+
+
+def _replace(obj: _T, **changes: Any) -> _T:
+    import dataclasses
+
+    return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
+
+
+def _leave_one_out_all(
+    pending: list[_Pending],
+    scales: dict[str, tuple[str, str]],
+    measure: Measure,
+    tau2_method: Tau2Method,
+    summary_ci: SummaryCI,
+    pool_method: PoolMethod,
+) -> dict[int, tuple[LeaveOneOut, ...]]:
+    """Leave-one-out refits of every pool with k ≥ 3, the random-effects ones all at once."""
+    import numpy as np
+
+    from mscref.evidence.meta import fit_many
+
+    out: dict[int, tuple[LeaveOneOut, ...]] = {}
+    rows: list[tuple[Any, Any]] = []
+    owners: list[tuple[_Pending, int]] = []
+    for p in pending:
+        if len(p.inputs) < 3:
+            continue
+        if p.kind == SINGLE or pool_method is PoolMethod.IV:
+            y = np.array([i.effect for i in p.inputs])
+            v = np.array([i.variance for i in p.inputs])
+            for j in range(len(p.inputs)):
+                keep = np.arange(len(y)) != j
+                rows.append((y[keep], v[keep]))
+                owners.append((p, j))
+        else:
+            items = []
+            for omitted in p.inputs:
+                rest = [i for i in p.inputs if i is not omitted]
+                res = _fit_common(rest, pool_method, measure, scale="", back=scales[p.kind][1])
+                if isinstance(res, str):
+                    continue
+                s = res[1]
+                items.append(LeaveOneOut(omitted.trial_id, s["estimate"], s["low"], s["high"], None, s["i2"]))
+            out[id(p)] = tuple(items)
+    fits = fit_many(rows, tau2_method, summary_ci, profile=False) if rows else []
+    grouped: dict[int, list[LeaveOneOut]] = defaultdict(list)
+    for (p, j), f in zip(owners, fits, strict=True):
+        inv = _BACK[scales[p.kind][1]]
+        grouped[id(p)].append(
+            LeaveOneOut(
+                p.inputs[j].trial_id,
+                inv(f["estimate"]),
+                inv(f["ci_low"]),
+                inv(f["ci_high"]),
+                f["tau2"],
+                f["i2"],
+            )
+        )
+    out.update({k: tuple(v) for k, v in grouped.items()})
+    return out
+
+
+def _with_small_study(est: PooledEstimate, back: str) -> PooledEstimate:
+    import numpy as np
+
+    from mscref.evidence.meta import egger
+
+    if est.k < SMALL_STUDY_MIN_K:
+        return _replace(
+            est,
+            small_study_note=f"No funnel plot or Egger's test: with k = {est.k}, fewer than "
+            f"{SMALL_STUDY_MIN_K} studies, they cannot tell small-study effects from chance",
+        )
+    y = np.array([s.effect for s in est.studies])
+    v = np.array([s.variance for s in est.studies])
+    e = egger(y, v)
+    return _replace(
+        est,
+        egger=EggerTest(e.t, e.df, e.p, _BACK[back](e.limit)),
+        small_study_note=f"Egger's test (weighted regression on the standard error): t = {e.t:.2f}, "
+        f"df = {e.df}, p = {e.p:.3g}",
+    )
+
+
+def _with_subgroups(
+    est: PooledEstimate,
+    p: _Pending,
+    by: Subgroup,
+    scale: str,
+    back: str,
+    measure: Measure,
+    tau2_method: Tau2Method,
+    summary_ci: SummaryCI,
+    pool_method: PoolMethod,
+) -> PooledEstimate:
+    import numpy as np
+
+    from mscref.evidence.meta import q_between, z_crit
+
+    inv = _BACK[back]
+    names = sorted({i.group for i in p.inputs})
+    results: list[SubgroupResult] = []
+    for name in names:
+        members = [i for i in p.inputs if i.group == name]
+        if len(members) == 1:
+            m = members[0]
+            se = math.sqrt(m.variance)
+            z = z_crit()
+            results.append(
+                SubgroupResult(
+                    name,
+                    1,
+                    inv(m.effect),
+                    inv(m.effect - z * se),
+                    inv(m.effect + z * se),
+                    m.effect,
+                    se,
+                    None,
+                    None,
+                )
+            )
+            continue
+        if p.kind == SINGLE or pool_method is PoolMethod.IV:
+            ((_st, s),) = _fit_iv(
+                [members], scale=scale, back=back, tau2_method=tau2_method, summary_ci=summary_ci
+            )
+        else:
+            res = _fit_common(members, pool_method, measure, scale=scale, back=back)
+            if isinstance(res, str):
+                continue
+            s = res[1]
+        eff = (
+            math.log(s["estimate"])
+            if back == "exp"
+            else (math.log(s["estimate"] / (1 - s["estimate"])) if back == "expit" else s["estimate"])
+        )
+        results.append(
+            SubgroupResult(
+                name, len(members), s["estimate"], s["low"], s["high"], eff, s["se"], s.get("tau2"), s["i2"]
+            )
+        )
+    test = None
+    note = ""
+    if len(results) >= 2:
+        q, df, pval = q_between(np.array([r.effect for r in results]), np.array([r.se for r in results]))
+        test = SubgroupTest(
+            by.value,
+            q,
+            df,
+            pval,
+            "Q between subgroups: fixed-effect test of the subgroup estimates, each subgroup with its own τ² "
+            "(as RevMan; metafor rma(estimates, sei = se, method = 'FE'))",
+        )
+    else:
+        note = f"one {by.value} subgroup only ({names[0]}): no test for subgroup differences"
+    return _replace(
+        est, subgroup_by=by.value, subgroups=tuple(results), subgroup_test=test, subgroup_note=note
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# JSON
+
+
+def _clean(value: Any) -> Any:
+    """Non-finite floats become None (JSON has no NaN or Infinity)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def evidence_json(ds: Dataset, ev: Evidence, *, clean: bool = True) -> dict[str, Any]:
+    """Every figure, for scripts; absent figures are null with a reason beside them. With
+    ``clean=False`` a NaN may remain, for an encoder that writes it as null (orjson does)."""
 
     def arm(c: ArmCount) -> dict[str, Any]:
         return {"arm": c.arm, "label": c.label, "events": c.events, "total": c.total, "derived": c.derived}
 
-    return {
+    def pooled(p: PooledEstimate) -> dict[str, Any]:
+        cert = p.certainty
+        return {
+            "indication": p.indication,
+            "endpoint": p.endpoint,
+            "endpoint_label": p.endpoint_label,
+            "timepoint": p.timepoint,
+            "kind": p.kind,
+            "scale": p.scale,
+            "comparator": p.comparator,
+            "model": p.model,
+            "k": p.k,
+            "estimate": p.estimate,
+            "low": p.low,
+            "high": p.high,
+            "se": p.se,
+            "test": {"statistic": p.stat_name, "value": p.stat, "df": p.df, "p": p.p},
+            "prediction_interval": {"low": p.pi_low, "high": p.pi_high, "note": p.pi_note},
+            "method": p.method,
+            "heterogeneity": {
+                "tau2": p.tau2,
+                "tau2_ci": [p.tau2_low, p.tau2_high] if p.tau2_low is not None else None,
+                "tau2_note": None if p.tau2 is not None else "a common-effect method: τ² is not estimated",
+                "i2": p.i2,
+                "i2_ci": [p.i2_low, p.i2_high] if p.i2_low is not None else None,
+                "q": p.q,
+                "df": p.q_df,
+                "p": p.q_p,
+            },
+            "studies": [
+                {
+                    "trial": s.trial_id,
+                    "label": s.label,
+                    "estimate": s.estimate,
+                    "low": s.low,
+                    "high": s.high,
+                    "interval_method": f"Wald on the {p.scale} scale (the interval pooled)",
+                    "effect": s.effect,
+                    "variance": s.variance,
+                    "weight": s.weight,
+                    "arms": [arm(c) for c in s.arms],
+                    "comparator": s.comparator,
+                    "subgroup": s.group or None,
+                    "derived": s.derived,
+                    "continuity_corrected": s.corrected,
+                }
+                for s in p.studies
+            ],
+            "leave_one_out": [
+                {
+                    "omitted": x.omitted,
+                    "estimate": x.estimate,
+                    "low": x.low,
+                    "high": x.high,
+                    "tau2": x.tau2,
+                    "i2": x.i2,
+                }
+                for x in p.leave_one_out
+            ],
+            "leave_one_out_note": None if p.k >= 3 else "leave-one-out needs at least 3 studies",
+            "subgroups": None
+            if p.subgroup_by is None
+            else {
+                "by": p.subgroup_by,
+                "groups": [
+                    {
+                        "name": g.name,
+                        "k": g.k,
+                        "estimate": g.estimate,
+                        "low": g.low,
+                        "high": g.high,
+                        "tau2": g.tau2,
+                        "i2": g.i2,
+                    }
+                    for g in p.subgroups
+                ],
+                "test": None
+                if p.subgroup_test is None
+                else {
+                    "q": p.subgroup_test.q,
+                    "df": p.subgroup_test.df,
+                    "p": p.subgroup_test.p,
+                    "method": p.subgroup_test.method,
+                },
+                "note": p.subgroup_note or None,
+            },
+            "egger": None
+            if p.egger is None
+            else {"t": p.egger.t, "df": p.egger.df, "p": p.egger.p, "limit_estimate": p.egger.limit},
+            "small_study_note": p.small_study_note,
+            "certainty": None if cert is None else cert.as_dict(),
+            "notes": list(p.notes),
+        }
+
+    out = {
         "ci_method": CI_NAMES[ev.ci_method],
         "confidence": 0.95,
         "measure": _MEASURE[ev.measure][0],
         "tau2_method": ev.tau2_method.value,
+        "summary_ci": ev.summary_ci.value,
+        "pool_method": ev.pool_method.value,
+        "subgroup": ev.subgroup.value if ev.subgroup else None,
         "proportions": [
             {
                 "trial": p.trial_id,
@@ -585,6 +1438,7 @@ def evidence_json(ds: Dataset, ev: Evidence) -> dict[str, Any]:
                 "endpoint": c.endpoint,
                 "endpoint_label": c.endpoint_label,
                 "timepoint": c.timepoint,
+                "comparator": c.comparator,
                 "treatment": arm(c.treatment),
                 "control": arm(c.control),
                 "risk_difference": c.risk_difference.as_dict(),
@@ -593,50 +1447,26 @@ def evidence_json(ds: Dataset, ev: Evidence) -> dict[str, Any]:
                 "continuity_correction": c.correction,
                 "p_value": c.p_value,
                 "p_method": "Pearson chi-square, no continuity correction",
+                "p_note": None
+                if c.p_value is not None
+                else "undefined: no events (or only events) in both arms",
                 "reported_p": c.reported_p,
             }
             for c in ev.comparisons
         ],
-        "pooled": [
-            {
-                "indication": p.indication,
-                "endpoint": p.endpoint,
-                "endpoint_label": p.endpoint_label,
-                "timepoint": p.timepoint,
-                "kind": p.kind,
-                "scale": p.scale,
-                "k": p.k,
-                "estimate": p.estimate,
-                "low": p.low,
-                "high": p.high,
-                "method": p.method,
-                "heterogeneity": {"tau2": p.tau2, "i2": p.i2, "q": p.q, "df": p.q_df, "p": p.q_p},
-                "studies": [
-                    {
-                        "trial": s.trial_id,
-                        "label": s.label,
-                        "estimate": s.estimate,
-                        "low": s.low,
-                        "high": s.high,
-                        "weight": s.weight,
-                        "derived": s.derived,
-                        "continuity_corrected": s.corrected,
-                    }
-                    for s in p.studies
-                ],
-                "notes": list(p.notes),
-            }
-            for p in ev.pooled
-        ],
+        "pooled": [pooled(p) for p in ev.pooled],
         "not_pooled": [
             {
                 "indication": r.indication,
                 "endpoint": r.endpoint,
                 "timepoint": r.timepoint,
                 "kind": r.kind,
+                "trial": r.trial_id,
+                "comparator": r.comparator,
                 "reason": r.reason,
             }
             for r in ev.refusals
         ],
         "excluded_derived": list(ev.excluded),
     }
+    return cast("dict[str, Any]", _clean(out)) if clean else out

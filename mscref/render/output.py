@@ -183,7 +183,8 @@ _CITATION = re.compile(r"\[([0-9]{1,4}(?:,\s?[0-9]{1,4})*)\]")
 _MD_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _MD_TABLE_RULE = re.compile(r"^\s*\|?(\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$")
 # Columns drawn in characters (the text forest): left out of an HTML page whose figures draw them.
-_TEXT_ART = re.compile(r"[·─├┤■◆\s]+")
+# box drawing, block elements and geometric shapes (├ ─ ┼ ■ ◆ …) and the middle dot
+_TEXT_ART = re.compile(r"[·\u2500-\u25ff\s]+")
 
 
 def _a(href: str, text: str) -> str:

@@ -364,9 +364,15 @@ def _chart(fig: Any, caption: str, name: str, png: bool) -> Figure:
 def _evidence_blocks(
     ds: Dataset, flt: TrialFilter, lang: Lang, figures: bool, png: bool = False
 ) -> list[Block]:
-    """Pooled estimates and MSC-vs-control comparisons for the selection, with forest plots."""
+    """Pooled estimates with their certainty, MSC-vs-control comparisons and what was not
+    pooled (with the reason), with forest plots."""
     from mscref.evidence.stats import EvidenceFilter, analyse
-    from mscref.render.views.evidence import comparisons_table, pooled_table
+    from mscref.render.views.evidence import (
+        certainty_table,
+        comparisons_table,
+        pooled_table,
+        refusals_table,
+    )
 
     ev = analyse(ds, EvidenceFilter(indication=flt.indication, source=flt.source))
     if not ev.pooled and not ev.comparisons:
@@ -374,12 +380,17 @@ def _evidence_blocks(
     blocks: list[Block] = [Heading(_h("evidence", lang))]
     blocks.append(
         Paragraph(
-            "由 mscref 根据上表结局计算:单组比例用 logit 变换的随机效应模型(Paule-Mandel)合并,"
-            "对照比较用比值比;仅合并相同终点、相同时间点的结局。"
+            "由 mscref 根据上表结局计算:单组比例以 logit 比例、对照比较以比值比合并,随机效应模型"
+            "(τ² 用 REML 估计并给出 Q-profile 置信区间;合并效应用 Hartung-Knapp-Sidik-Jonkman 区间;"
+            "k ≥ 3 时给出预测区间);仅合并相同终点、相同时间点、相同对照类型的结局。"
+            "确定性评级为按数据字段自动给出的初步评估,并非 GRADE 专家组的判断。"
             if lang is Lang.ZH
             else "Computed by mscref from the outcomes above: single-arm rates pooled as logit proportions "
-            "and controlled comparisons as odds ratios, random effects (Paule-Mandel); only the same "
-            "endpoint at the same timepoint is pooled."
+            "and controlled comparisons as odds ratios, random effects (REML τ² with its Q-profile CI, "
+            "Hartung-Knapp-Sidik-Jonkman interval for the summary, a prediction interval when k ≥ 3); "
+            "only the same endpoint at the same timepoint against the same class of comparator is "
+            "pooled. The certainty ratings are an automated first pass from the data's fields, not a "
+            "GRADE panel's judgement."
         )
     )
     for i, p in enumerate(ev.pooled, start=1):
@@ -389,6 +400,10 @@ def _evidence_blocks(
 
             caption = f"Forest plot: {p.endpoint_label}, {p.kind}"
             blocks.append(_chart(pools_figure(ds, [p]), caption, f"forest-{i}.svg", png))
+    if ev.pooled:
+        blocks.append(certainty_table(ev))
     if ev.comparisons:
         blocks.append(comparisons_table(ev))
+    if ev.refusals:
+        blocks.append(refusals_table(ev))
     return blocks

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from mscref.cli import app
 from mscref.data.dataset import Dataset
-from mscref.evidence.methods import CIMethod, Tau2Method
+from mscref.evidence.methods import CIMethod, SummaryCI, Tau2Method
 from mscref.evidence.stats import (
     ArmCount,
     EvidenceFilter,
@@ -136,7 +136,12 @@ def expit(v: float) -> float:
 
 
 def test_pooled_gvhd_single_arm_response_matches_an_independent_computation(bundled: Dataset) -> None:
-    ev = analyse(bundled, EvidenceFilter(indication="gvhd", endpoints=("overall-response",)))
+    ev = analyse(
+        bundled,
+        EvidenceFilter(indication="gvhd", endpoints=("overall-response",)),
+        tau2_method=Tau2Method.PM,
+        summary_ci=SummaryCI.Z,
+    )
     (single,) = [p for p in ev.pooled if p.kind == "single-arm proportion"]
     assert single.timepoint == "day 28"
     counts = sorted(s.label for s in single.studies)
@@ -152,14 +157,34 @@ def test_pooled_gvhd_single_arm_response_matches_an_independent_computation(bund
 
 
 def test_heterogeneous_pool_matches_paule_mandel(bundled: Dataset) -> None:
-    ev = analyse(bundled, EvidenceFilter(indication="gvhd", endpoints=("complete-response",)))
+    ev = analyse(
+        bundled,
+        EvidenceFilter(indication="gvhd", endpoints=("complete-response",)),
+        tau2_method=Tau2Method.PM,
+    )
     (single,) = [p for p in ev.pooled if p.kind == "single-arm proportion"]
     eff, var = logit_inputs([(16, 54), (30, 54), (34, 241)])
     ref = independent_re(eff, var)
     assert ref["pm"] > 0.1  # a genuinely heterogeneous case
     assert single.tau2 == pytest.approx(ref["pm"], rel=1e-4)
-    assert single.i2 == pytest.approx(ref["i2"])
     assert single.estimate == pytest.approx(expit(ref["est"]), rel=1e-4)
+    # Hartung-Knapp-Sidik-Jonkman by hand: the weighted residual variance scales the SE, t(k-1)
+    w = 1 / (var + single.tau2)
+    mu = float(np.sum(w * eff) / np.sum(w))
+    se = math.sqrt(float(np.sum(w * (eff - mu) ** 2)) / 2 / float(np.sum(w)))
+    crit = sps.t.ppf(0.975, 2)
+    assert (single.low, single.high) == pytest.approx(
+        (expit(mu - crit * se), expit(mu + crit * se)), rel=1e-6
+    )
+    assert single.stat_name == "t" and single.df == 2
+    assert single.p == pytest.approx(2 * sps.t.sf(abs(mu / se), 2), rel=1e-6)
+    # the prediction interval: t with k-2 df on sqrt(se² + τ²)
+    half = sps.t.ppf(0.975, 1) * math.sqrt(se**2 + single.tau2)
+    assert (single.pi_low, single.pi_high) == pytest.approx((expit(mu - half), expit(mu + half)), rel=1e-6)
+    # I² from τ² (metafor's definition), not (Q - df) / Q
+    w0 = 1 / var
+    s2 = 2 / (np.sum(w0) - np.sum(w0**2) / np.sum(w0))
+    assert single.i2 == pytest.approx(single.tau2 / (single.tau2 + s2))
 
 
 def test_dersimonian_laird_negative_tau2_is_truncated() -> None:
@@ -170,7 +195,9 @@ def test_dersimonian_laird_negative_tau2_is_truncated() -> None:
     ]
     ref = independent_re(np.array([0.5, 0.52, 0.49]), np.array([0.04, 0.05, 0.03]))
     assert ref["q"] < 2  # Q below its df: the raw DL moment estimate is negative
-    studies, summary = pool(inputs, scale="test", back="identity", tau2_method=Tau2Method.DL)
+    studies, summary = pool(
+        inputs, scale="test", back="identity", tau2_method=Tau2Method.DL, summary_ci=SummaryCI.Z
+    )
     assert summary["tau2"] == 0.0
     assert summary["i2"] == 0.0
     weights = [s.weight for s in studies]
@@ -198,9 +225,11 @@ def test_evidence_says_why_it_does_not_pool_across_timepoints() -> None:
     reasons = [r["reason"] for r in data["not_pooled"]]
     expected = "reported at different timepoints (week 24, week 52); each timepoint is pooled on its own"
     assert f"{expected}, never together" in reasons
-    assert any(r.startswith("only one study (admire-cd)") for r in reasons)
+    assert any(r.startswith("only one study (admire-cd") for r in reasons)
     # single-arm rates and controlled comparisons are never in one pool
-    kinds = {r["kind"] for r in data["not_pooled"] if r["timepoint"] == "week 24"}
+    kinds = {
+        r["kind"] for r in data["not_pooled"] if r["timepoint"] == "week 24" and r["kind"] != "values only"
+    }
     assert kinds == {"single-arm proportion", "odds ratio"}
 
 
@@ -211,7 +240,10 @@ def test_evidence_json_has_every_figure() -> None:
     p = data["proportions"][0]
     assert {"trial", "events", "total", "estimate", "low", "high", "method", "derived"} <= p.keys()
     pooled = data["pooled"][0]
-    assert {"tau2", "i2", "q", "df", "p"} == pooled["heterogeneity"].keys()
+    assert {"tau2", "tau2_ci", "tau2_note", "i2", "i2_ci", "q", "df", "p"} == pooled["heterogeneity"].keys()
+    assert {"statistic", "value", "df", "p"} == pooled["test"].keys()
+    assert pooled["prediction_interval"].keys() == {"low", "high", "note"}
+    assert pooled["certainty"]["note"].startswith("automated first pass")
     assert sum(s["weight"] for s in pooled["studies"]) == pytest.approx(1.0)
     comp = data["comparisons"][0]
     assert {"risk_difference", "risk_ratio", "odds_ratio"} <= comp.keys()
@@ -231,7 +263,7 @@ def test_table_view_shows_a_text_forest() -> None:
     )
     assert result.exit_code == 0
     assert "◆" in result.stdout and "■" in result.stdout
-    assert "Heterogeneity: τ² = 0.000, I² = 0%" in result.stdout
+    assert "Heterogeneity: τ² = 0.000 (0.000–1.090), I² = 0% (0%–95%)" in result.stdout
 
 
 def test_forest_plot_svg(tmp_path: Path) -> None:
@@ -241,9 +273,10 @@ def test_forest_plot_svg(tmp_path: Path) -> None:
     assert result.stderr.startswith(f"wrote {target}")
     root = ET.fromstring(target.read_bytes())
     texts = "".join(root.itertext())
-    assert "Pooled (k = 3)" in texts
-    assert "msb-gvhd001 (38/54)" in texts
-    assert "I² = 0%" in texts
+    assert "Total, random effects (k = 3)" in texts
+    assert "msb-gvhd001" in texts and "38/54" in texts
+    assert "I² = 0% (0%–95%)" in texts
+    assert "95% prediction interval" in texts
     again = runner.invoke(app, ["evidence", "--indication", "gvhd", "--plot", str(target)])
     assert again.exit_code == 1 and "exists" in again.stderr
 
@@ -256,11 +289,13 @@ def test_forest_plot_png_and_bad_suffix(tmp_path: Path) -> None:
     assert bad.exit_code == 2
     assert "use a .svg or .png file name" in bad.stderr
     nothing = runner.invoke(
-        app, ["evidence", "--indication", "alzheimers", "--plot", str(tmp_path / "a.svg")]
+        app, ["evidence", "--indication", "crohns-perianal-fistula", "--plot", str(tmp_path / "a.svg")]
     )
-    assert nothing.exit_code == 2
-    assert "nothing to plot" in nothing.stderr
-    assert not (tmp_path / "a.svg").exists()
+    assert nothing.exit_code == 0, nothing.stderr
+    assert "nothing to pool for this selection" in nothing.stderr
+    shown = "".join(ET.fromstring((tmp_path / "a.svg").read_bytes()).itertext())
+    assert "Nothing to pool for this selection." in shown
+    assert "Not pooled:" in shown and "reported as values only" in shown
 
 
 def test_bad_timepoint_is_a_usage_error() -> None:

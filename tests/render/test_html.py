@@ -61,7 +61,7 @@ def test_html_report_is_self_contained(tmp_path: Path) -> None:
     html = target.read_text(encoding="utf-8")
     tags = parse(html)
     assert "script" not in tags.tags
-    assert tags.tags.count("svg") == 5  # the source chart and four forest plots
+    assert tags.tags.count("svg") == 4  # the source chart and three forest plots
     assert tags.tags.count("table") >= 10
     for name, value in tags.attrs:
         if name == "src" and value:
@@ -70,7 +70,7 @@ def test_html_report_is_self_contained(tmp_path: Path) -> None:
             assert value.startswith(("#", "https://")), value
     text = "".join(tags.text)
     assert "38/54 (70.4%)" in text
-    assert "Pooled (k = 3)" in text
+    assert "Total, random effects (k = 3)" in text
     assert "Content-Security-Policy" in html
 
 
@@ -99,7 +99,6 @@ def test_markdown_report_links_saved_plots(tmp_path: Path) -> None:
         "forest-1.svg",
         "forest-2.svg",
         "forest-3.svg",
-        "forest-4.svg",
         "sources.svg",
     ]
     bad = runner.invoke(app, ["report", "--format", "html", "--plots-dir", str(plots)])
@@ -140,8 +139,8 @@ def test_html_report_renders_in_a_browser(tmp_path: Path) -> None:
         check=True,
     )
     dom = parse(run.stdout)
-    assert dom.tags.count("svg") == 5
-    assert "Pooled (k = 3)" in "".join(dom.text)
+    assert dom.tags.count("svg") == 4
+    assert "Total, random effects (k = 3)" in "".join(dom.text)
     shot = tmp_path / "shot.png"
     subprocess.run(
         [

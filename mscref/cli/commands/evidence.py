@@ -21,12 +21,11 @@ from mscref.cli.common import (
 )
 from mscref.data.errors import UsageError
 from mscref.data.models import TIMEPOINT_PATTERN
-from mscref.evidence.methods import CIMethod, Measure, Tau2Method
+from mscref.evidence.methods import CIMethod, Measure, PoolMethod, Subgroup, SummaryCI, Tau2Method
 from mscref.render.i18n import Lang
 from mscref.render.output import (
     Format,
     table_csv,
-    to_json,
 )
 
 
@@ -49,9 +48,32 @@ def evidence(
     tau2: Annotated[
         Tau2Method,
         typer.Option(
-            "--tau2", help="Between-study variance: Paule-Mandel or DerSimonian-Laird (truncated at 0)."
+            "--tau2", help="Between-study variance: REML, Paule-Mandel or DerSimonian-Laird (truncated at 0)."
         ),
-    ] = Tau2Method.PM,
+    ] = Tau2Method.REML,
+    summary_ci: Annotated[
+        SummaryCI,
+        typer.Option(
+            "--summary-ci",
+            help="Interval and test of a random-effects summary: Hartung-Knapp-Sidik-Jonkman, its "
+            "modified form (variance factor floored at 1) or normal (z).",
+        ),
+    ] = SummaryCI.HKSJ,
+    method: Annotated[
+        PoolMethod,
+        typer.Option(
+            "--method",
+            help="Two-arm binary outcomes: inverse variance (random effects), Mantel-Haenszel or Peto.",
+        ),
+    ] = PoolMethod.IV,
+    subgroup: Annotated[
+        Subgroup | None,
+        typer.Option(
+            "--subgroup",
+            help="Split each pool by source, origin, route, comparator or design.",
+            show_default=False,
+        ),
+    ] = None,
     no_derived: Annotated[
         bool, typer.Option("--no-derived", help="Leave out counts derived from percentages.")
     ] = False,
@@ -64,8 +86,9 @@ def evidence(
     lang: LangOption = Lang.EN,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Rates with 95% confidence intervals, MSC-vs-control effect sizes, and random-effects pooling
-    of like outcomes (same endpoint, same timepoint) with τ², I² and Cochran's Q.
+    """Rates with 95% confidence intervals, MSC-vs-control effect sizes, and pooling of like
+    outcomes (same endpoint, timepoint, measure and comparator class) with τ² and its Q-profile
+    CI, I², prediction intervals, leave-one-out, subgroups and an automated certainty rating.
 
     Example: mscref evidence --indication gvhd --endpoint overall-response
     """
@@ -77,7 +100,9 @@ def evidence(
         if not re.fullmatch(TIMEPOINT_PATTERN, tp):
             raise UsageError(f"bad timepoint {tp!r}: write it as 'day 28', 'week 4', 'month 12' or 'year 2'")
     flt = EvidenceFilter(indication, source, tuple(endpoint or ()), tuple(timepoint or ()), no_derived)
-    result = analyse(ds, flt, ci, measure, tau2)
+    if method is PoolMethod.PETO and measure is not Measure.OR:
+        raise UsageError("--method peto gives odds ratios only: use it with --measure or")
+    result = analyse(ds, flt, ci, measure, tau2, summary_ci, method, subgroup)
     if plot is not None:
         from mscref.data.files import Outputs
         from mscref.render.plots import figure_bytes, forest_figure, plot_format
@@ -89,11 +114,23 @@ def evidence(
             typer.echo(warning, err=True)
         outputs.set_content(plot, figure_bytes(forest_figure(ds, result), kind))
         ((_path, size),) = outputs.write()
-        typer.echo(f"wrote {plot} ({size:,} bytes, {len(result.pooled)} forest panels)", err=True)
+        if result.pooled:
+            typer.echo(f"wrote {plot} ({size:,} bytes, {len(result.pooled)} forest panels)", err=True)
+        else:
+            typer.echo(
+                f"nothing to pool for this selection: wrote {plot} ({size:,} bytes) listing the "
+                f"{len(result.refusals)} outcomes not pooled and why",
+                err=True,
+            )
     if not result.proportions:
         typer.echo("no count outcomes match", err=True)
     if fmt is Format.JSON:
-        sys.stdout.write(to_json(evidence_json(ds, result)))
+        import orjson
+
+        # orjson writes NaN as null (JSON has no NaN); the figures it may touch carry a note
+        data = orjson.dumps(evidence_json(ds, result, clean=False), option=orjson.OPT_INDENT_2)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data + b"\n")
         return
     tables = evidence_tables(ds, result, lang)
     if fmt is Format.CSV:

@@ -6,7 +6,7 @@ import math
 
 from mscref.data.dataset import Dataset
 from mscref.evidence.methods import CI_NAMES
-from mscref.evidence.stats import Evidence, PooledEstimate
+from mscref.evidence.stats import Evidence, PooledEstimate, StudyEffect
 from mscref.render.i18n import Lang, name_in
 from mscref.render.output import Table
 
@@ -18,6 +18,8 @@ def _pct(x: float) -> str:
 
 
 def _ratio(x: float) -> str:
+    if x >= 1000 or 0 < x < 0.01:
+        return f"{x:.2g}"
     return f"{x:.2f}"
 
 
@@ -67,7 +69,10 @@ def proportions_table(ev: Evidence) -> Table:
                 text_forest(iv.low, iv.estimate, iv.high, (0.0, 1.0)),
             )
         )
-    notes = [f"95% confidence intervals: {CI_NAMES[ev.ci_method]}. Forest axis 0–100%."]
+    notes = [
+        f"95% confidence intervals: {CI_NAMES[ev.ci_method]} (a pool's forest shows the Wald interval on "
+        "the logit scale that it pools). Forest axis 0–100%."
+    ]
     if any(p.count.derived for p in ev.proportions):
         notes.append("* counts derived from reported percentages and arm sizes")
     return Table(
@@ -104,7 +109,8 @@ def comparisons_table(ev: Evidence) -> Table:
                 f"{100 * c.risk_difference.high:+.1f})",
                 f"{_ratio(c.risk_ratio.estimate)} ({_ratio(c.risk_ratio.low)}–{_ratio(c.risk_ratio.high)})",
                 f"{_ratio(c.odds_ratio.estimate)} ({_ratio(c.odds_ratio.low)}–{_ratio(c.odds_ratio.high)})",
-                f"{c.p_value:.3g}" + (f" (reported {c.reported_p})" if c.reported_p else ""),
+                ("undefined" if c.p_value is None else f"{c.p_value:.3g}")
+                + (f" (reported {c.reported_p})" if c.reported_p else ""),
                 f"{c.correction} added to every cell for RR/OR" if c.correction else "",
             )
         )
@@ -130,59 +136,206 @@ def comparisons_table(ev: Evidence) -> Table:
     )
 
 
-def _fmt(p: PooledEstimate, x: float) -> str:
-    return _pct(x) if p.kind == "single-arm proportion" or p.kind == "risk difference" else _ratio(x)
+def _fmt(p: PooledEstimate, x: float | None) -> str:
+    if x is None or not math.isfinite(x):
+        return "—"
+    if p.kind in ("single-arm proportion", "risk difference"):
+        return _pct(x)
+    return _ratio(x)
+
+
+def _ci(p: PooledEstimate, low: float | None, high: float | None) -> str:
+    return f"{_fmt(p, low)}–{_fmt(p, high)}"
+
+
+def _arm_cell(s: StudyEffect, i: int) -> str:
+    if len(s.arms) <= i:
+        return ""
+    c = s.arms[i]
+    return f"{c.events}/{c.total}{'*' if c.derived else ''}"
+
+
+def _axis(p: PooledEstimate) -> tuple[float, float]:
+    values = [v for s in p.studies for v in (s.low, s.high)] + [p.low, p.high]
+    values += [v for v in (p.pi_low, p.pi_high) if v is not None]
+    values = [v for v in values if math.isfinite(v)]
+    if p.is_ratio:
+        values = [v for v in values if v > 0]
+        return (max(1e-3, min([*values, 1.0]) * 0.9), min(1e3, max([*values, 1.0]) * 1.1))
+    if p.kind == "single-arm proportion":
+        return (0.0, 1.0)
+    return (min([*values, 0.0]), max([*values, 0.0]))
+
+
+def _study_name(s: StudyEffect) -> str:
+    return s.label.split(" (", 1)[0]
 
 
 def pooled_table(ds: Dataset, p: PooledEstimate, lang: Lang) -> Table:
-    is_ratio = p.kind in ("odds ratio", "risk ratio")
-    values = [s.low for s in p.studies] + [s.high for s in p.studies] + [p.low, p.high]
-    if is_ratio:
-        axis = (min([*values, 1.0]) * 0.9, max([*values, 1.0]) * 1.1)
-    elif p.kind == "risk difference":
-        axis = (min([*values, 0.0]), max([*values, 0.0]))
-    else:
-        axis = (0.0, 1.0)
-    rows = [
-        (
-            s.label,
-            _fmt(p, s.estimate),
-            f"{_fmt(p, s.low)}–{_fmt(p, s.high)}",
+    """One pool: per-arm counts, weight, estimate with its CI and a text forest; subtotals per
+    subgroup; the summary, its prediction interval, and every method and test below."""
+    axis = _axis(p)
+    log = p.is_ratio
+    two_arm = p.kind != "single-arm proportion"
+
+    def row(name: str, s: StudyEffect) -> tuple[str, ...]:
+        arms = (_arm_cell(s, 0), _arm_cell(s, 1)) if two_arm else (_arm_cell(s, 0),)
+        return (
+            name,
+            *arms,
             f"{100 * s.weight:.1f}%",
-            text_forest(s.low, s.estimate, s.high, axis, log=is_ratio),
+            f"{_fmt(p, s.estimate)} ({_ci(p, s.low, s.high)})",
+            text_forest(s.low, s.estimate, s.high, axis, log=log),
         )
-        for s in p.studies
-    ]
+
+    blank = ("", "") if two_arm else ("",)
+    rows: list[tuple[str, ...]] = []
+    if p.subgroup_by is None:
+        rows += [row(_study_name(s), s) for s in p.studies]
+    else:
+        for g in p.subgroups:
+            rows.append((f"{p.subgroup_by}: {g.name}", *blank, "", "", ""))
+            members = [s for s in p.studies if s.group == g.name]
+            rows += [row("  " + _study_name(s), s) for s in members]
+            if g.k > 1:
+                weight = sum(s.weight for s in members)
+                rows.append(
+                    (
+                        f"  Subtotal (k = {g.k})",
+                        *blank,
+                        f"{100 * weight:.1f}%",
+                        f"{_fmt(p, g.estimate)} ({_ci(p, g.low, g.high)})",
+                        text_forest(g.low, g.estimate, g.high, axis, log=log, marker="◇"),
+                    )
+                )
+    totals: tuple[str, ...]
+    if two_arm:
+        t1 = sum(s.arms[0].events for s in p.studies), sum(s.arms[0].total for s in p.studies)
+        t2 = sum(s.arms[1].events for s in p.studies), sum(s.arms[1].total for s in p.studies)
+        totals = (f"{t1[0]}/{t1[1]}", f"{t2[0]}/{t2[1]}")
+    else:
+        totals = (f"{sum(s.arms[0].events for s in p.studies)}/{sum(s.arms[0].total for s in p.studies)}",)
     rows.append(
         (
-            f"Pooled (k = {p.k})",
-            _fmt(p, p.estimate),
-            f"{_fmt(p, p.low)}–{_fmt(p, p.high)}",
+            f"Total, {p.model} (k = {p.k})",
+            *totals,
             "100%",
-            text_forest(p.low, p.estimate, p.high, axis, log=is_ratio, marker="◆"),
+            f"{_fmt(p, p.estimate)} ({_ci(p, p.low, p.high)})",
+            text_forest(p.low, p.estimate, p.high, axis, log=log, marker="◆"),
         )
     )
+    if p.pi_low is not None and p.pi_high is not None:
+        rows.append(
+            (
+                "95% prediction interval",
+                *blank,
+                "",
+                _ci(p, p.pi_low, p.pi_high),
+                text_forest(p.pi_low, p.estimate, p.pi_high, axis, log=log, marker="┼"),
+            )
+        )
     ind = name_in(ds.indication(p.indication), lang)
-    axis_text = f"axis {_fmt(p, axis[0])}–{_fmt(p, axis[1])}" + (" (log)" if is_ratio else "")
+    axis_text = f"forest axis {_fmt(p, axis[0])}–{_fmt(p, axis[1])}" + (" (log)" if log else "")
+    if p.null is not None:
+        axis_text += "; right of no effect favours MSC when the endpoint is a good outcome"
     notes = [
         f"Heterogeneity: {p.heterogeneity()}",
+        p.overall_test(),
+        p.pi_note,
+    ]
+    if p.subgroup_test is not None:
+        t = p.subgroup_test
+        notes.append(
+            f"Test for subgroup differences ({t.by}): Q = {t.q:.2f}, df = {t.df}, p = {t.p:.3g}; {t.method}"
+        )
+    elif p.subgroup_note:
+        notes.append(p.subgroup_note)
+    notes += [
         f"Method: {p.method}; {axis_text}.",
-        *p.notes,
+        f"Study intervals: Wald on the {p.scale} scale, as pooled (the single-proportions table shows the "
+        "exact interval of the same counts)."
+        if not two_arm
+        else f"Study intervals: Wald on the {p.scale} scale, as pooled.",
+        p.small_study_note,
+    ]
+    if p.certainty is not None:
+        c = p.certainty
+        notes.append(
+            f"Certainty: {c.level} — "
+            + "; ".join(f"{s.domain}: {s.reason}" + (f" ({s.change})" if s.change else "") for s in c.steps)
+            + f". {c.note[0].upper()}{c.note[1:]}."
+        )
+    notes += list(p.notes)
+    columns = (
+        ("Study", "MSC events/total", "Control events/total", "Weight", "Estimate (95% CI)", "Forest")
+        if two_arm
+        else ("Study", "Events/total", "Weight", "Estimate (95% CI)", "Forest")
+    )
+    where = "" if p.timepoint in p.endpoint_label else f", {p.timepoint}"
+    comp = f" vs {p.comparator}" if two_arm and p.comparator not in ("", "several") else ""
+    return Table(
+        columns,
+        tuple(rows),
+        title=f"Pooled {p.kind}{comp}: {ind}, {p.endpoint_label}{where}",
+        notes=tuple(n for n in notes if n),
+    )
+
+
+def leave_one_out_table(p: PooledEstimate) -> Table:
+    rows = [
+        (
+            x.omitted,
+            f"{_fmt(p, x.estimate)} ({_ci(p, x.low, x.high)})",
+            "—" if x.tau2 is None else f"{x.tau2:.3f}",
+            "—" if x.i2 is None else f"{100 * x.i2:.0f}%",
+        )
+        for x in p.leave_one_out
     ]
     return Table(
-        ("Study", "Estimate", "95% CI", "Weight", "Forest"),
+        ("Omitted", "Estimate (95% CI)", "τ²", "I²"),
         tuple(rows),
-        title=f"Pooled {p.kind}: {ind}, {p.endpoint_label}"
-        + ("" if p.timepoint in p.endpoint_label else f", {p.timepoint}"),
-        notes=tuple(notes),
+        title=f"Leave-one-out: {p.endpoint_label}, {p.kind}",
+        notes=(f"Each row refits the pool without one study ({p.method.split(';')[0]}).",),
+    )
+
+
+def certainty_table(ev: Evidence) -> Table:
+    rows = []
+    for p in ev.pooled:
+        if p.certainty is None:
+            continue
+        down = "; ".join(f"{s.domain} {s.change}: {s.reason}" for s in p.certainty.steps if s.change)
+        rows.append(
+            (
+                f"{p.indication}: {p.endpoint_label}"
+                + ("" if p.timepoint in p.endpoint_label else f", {p.timepoint}"),
+                p.kind,
+                str(p.k),
+                f"{_fmt(p, p.estimate)} ({_ci(p, p.low, p.high)})",
+                p.certainty.start,
+                p.certainty.level,
+                down or "not rated down",
+            )
+        )
+    from mscref.evidence.certainty import NOTE
+
+    return Table(
+        ("Outcome", "Measure", "k", "Estimate (95% CI)", "Start", "Certainty", "Rated down for"),
+        tuple(rows),
+        title="Certainty of the pooled results (GRADE-style)",
+        notes=(f"{NOTE[0].upper()}{NOTE[1:]}. Certainty is never rated up.",),
     )
 
 
 def refusals_table(ev: Evidence) -> Table:
     return Table(
-        ("Indication", "Endpoint", "Timepoint", "Kind", "Not pooled because"),
-        tuple((r.indication, r.endpoint, r.timepoint or "", r.kind, r.reason) for r in ev.refusals),
+        ("Indication", "Endpoint", "Timepoint", "Kind", "Trial", "Not pooled because"),
+        tuple(
+            (r.indication, r.endpoint, r.timepoint or "", r.kind, r.trial_id or "", r.reason)
+            for r in ev.refusals
+        ),
         title="Not pooled",
+        notes=("Every outcome with numbers is either in a pool above or listed here with its reason.",),
     )
 
 
@@ -192,7 +345,12 @@ def evidence_tables(ds: Dataset, ev: Evidence, lang: Lang) -> list[Table]:
         tables.append(proportions_table(ev))
     if ev.comparisons:
         tables.append(comparisons_table(ev))
-    tables += [pooled_table(ds, p, lang) for p in ev.pooled]
+    for p in ev.pooled:
+        tables.append(pooled_table(ds, p, lang))
+        if p.leave_one_out:
+            tables.append(leave_one_out_table(p))
+    if ev.pooled:
+        tables.append(certainty_table(ev))
     if ev.refusals:
         tables.append(refusals_table(ev))
     return tables
