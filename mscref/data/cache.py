@@ -191,14 +191,16 @@ def save(directory: Path, key: str, dataset: Dataset) -> None:
     name = key + _SUFFIX
     if root is None or not _NAME.fullmatch(name) or _inside(root, directory):
         return
-    try:
-        payload = msgspec.msgpack.encode((key, *(getattr(dataset, part) for part in _PARTS)))
-    except (msgspec.EncodeError, OverflowError, TypeError):  # pragma: no cover - every field encodes
-        return
     folder = _open_folder(create=True)
     if folder is None:
         return
     try:
+        if not _replaceable(name, folder):
+            return
+        try:
+            payload = msgspec.msgpack.encode((key, *(getattr(dataset, part) for part in _PARTS)))
+        except (msgspec.EncodeError, OverflowError, TypeError):  # pragma: no cover - every field encodes
+            return
         tmp = f".{os.urandom(8).hex()}.tmp"
         out = os.open(tmp, _NEW_FILE_FLAGS, 0o600, dir_fd=folder)
         try:
@@ -291,6 +293,16 @@ def _inside(path: Path, parent: Path) -> bool:
     except (ValueError, RuntimeError, OSError):  # elsewhere, or a symbolic-link loop
         return False
     return True
+
+
+def _replaceable(name: str, folder: int) -> bool:
+    """Whether an entry may be written at ``name``: nothing is there, or a regular file of this
+    user's (an entry, perhaps damaged). A FIFO, device, link or folder there is left alone."""
+    try:
+        info = os.stat(name, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        return True
+    return stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid()
 
 
 def _is_own_entry(name: str, folder: int, uid: int) -> int | None:

@@ -85,6 +85,7 @@ def test_a_damaged_entry_falls_back_to_parsing(cache_dir: Path, data: Path, dama
     (entry,) = entries(cache_dir)
     entry.write_bytes(damage)
     assert load_dataset(data) == expected
+    assert cache.load(data, key_of(data)) == expected  # and the entry is whole again
 
 
 def test_a_cut_or_extended_entry_is_a_miss(cache_dir: Path, data: Path) -> None:
