@@ -76,7 +76,11 @@ _NEW_FILE_FLAGS = (
     os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 )
 #: Folder checks need descriptors relative to a folder and user ids (POSIX); elsewhere, no cache.
-_SUPPORTED = hasattr(os, "getuid") and os.open in os.supports_dir_fd and os.unlink in os.supports_dir_fd
+_SUPPORTED = (
+    hasattr(os, "getuid")
+    and {os.open, os.stat, os.mkdir, os.unlink, os.rename} <= os.supports_dir_fd  # rename: replace's twin
+    and os.listdir in os.supports_fd
+)
 
 _reason: str | None = None
 _code_digest: bytes | None = None
