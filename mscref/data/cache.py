@@ -247,7 +247,7 @@ def _open_folder(create: bool) -> int | None:
     root = cache_dir()
     if root is None:
         return None
-    if not _SUPPORTED:  # pragma: no cover - POSIX only
+    if not _SUPPORTED:  # not POSIX
         _refuse("cache off: this platform cannot check who may write the cache folder")
         return None
     try:

@@ -444,3 +444,12 @@ def test_a_relative_xdg_value_never_creates_a_folder_here(tmp_path: Path) -> Non
     subprocess.run([sys.executable, "-c", code], cwd=work, env=env, check=True, timeout=120)
     assert list(work.iterdir()) == []
     assert list((home / ".cache" / "mscref" / cache.SUBDIR).glob("*.msgpack"))
+
+
+def test_where_folders_cannot_be_checked_there_is_no_cache(
+    cache_root: Path, data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "_SUPPORTED", False)
+    assert load_dataset(data).trials
+    assert not cache_root.exists()
+    assert "cannot check" in (cache.last_status() or "")
