@@ -114,7 +114,7 @@ def load_dataset(directory: Path | str | None = None, overrides: dict[str, str] 
 
 def _read_directory(
     directory: Path, skip: dict[str, str]
-) -> tuple[list[str] | None, dict[str, bytes | Problem]]:
+) -> tuple[list[str] | None, dict[str, bytes | str | Problem]]:
     """The data directory's ``.yaml``/``.yml`` names (None when it cannot be listed) and the bytes
     of each data file present (or why it cannot be read), except the files in ``skip``."""
     from mscref.data.rawfile import read_data
@@ -125,7 +125,7 @@ def _read_directory(
         listing: list[str] | None = sorted(e for e in os.listdir(directory) if e.endswith((".yaml", ".yml")))
     except OSError:
         listing = None
-    contents: dict[str, bytes | Problem] = {}
+    contents: dict[str, bytes | str | Problem] = {}
     for name in FILES:
         path = directory / name
         if name not in skip and os.path.lexists(path):
@@ -149,14 +149,14 @@ def _gc_paused() -> Iterator[None]:
 def _load(
     directory: Path,
     overrides: dict[str, str],
-    contents: dict[str, bytes | Problem],
+    contents: dict[str, bytes | str | Problem],
     listing: list[str] | None,
     fast: bool,
 ) -> Dataset:
-    """Build and check the data set from ``contents`` (the bytes read by :func:`_read_directory`)
-    and ``overrides``; the files are not read again."""
+    """Build and check the data set from ``contents`` (the bytes read by :func:`_read_directory`,
+    replaced by their text once decoded) and ``overrides``; the files are not read again."""
     from mscref.data.schema import Builder
-    from mscref.data.yamlio import Document, fast_parse, parse_bytes, parse_text
+    from mscref.data.yamlio import Document, decode, fast_parse, parse_text
 
     shown_dir = shown_path(directory)
     if not directory.exists():
@@ -177,15 +177,17 @@ def _load(
                     Problem(shown, None, "", f"missing data file (a data directory needs {_required()})")
                 )
             continue
-        if name in overrides:
-            root = fast_parse(overrides[name]) if fast else None
-            doc = Document(shown, root, ()) if root is not None else parse_text(shown, overrides[name])
+        source = overrides[name] if name in overrides else contents[name]
+        if isinstance(source, bytes):
+            text, problem = decode(shown, source)
+            # the text stands in for the bytes from now on (a strict second reading parses the
+            # same text), and the bytes are freed: a large file is not held twice
+            source = contents[name] = problem if problem is not None else text or ""
+        if isinstance(source, Problem):
+            doc = Document(shown, None, (source,))
         else:
-            data = contents[name]
-            if isinstance(data, Problem):
-                doc = Document(shown, None, (data,))
-            else:
-                doc = parse_bytes(shown, data, fast)
+            root = fast_parse(source) if fast else None
+            doc = Document(shown, root, ()) if root is not None else parse_text(shown, source)
         problems.extend(doc.problems)
         if doc.root is None:
             continue
