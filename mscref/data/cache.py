@@ -93,10 +93,15 @@ def last_status() -> str | None:
     return _reason
 
 
+def enabled() -> bool:
+    """Whether caching is on (``MSCREF_NO_CACHE`` unset or empty)."""
+    return not os.environ.get("MSCREF_NO_CACHE")
+
+
 def cache_dir() -> Path | None:
     """The cache's root folder (entries live in its ``datasets-v<FORMAT>`` folder), or None when
     caching is off."""
-    if os.environ.get("MSCREF_NO_CACHE"):
+    if not enabled():
         return None
     explicit = os.environ.get("MSCREF_CACHE_DIR")
     if explicit:
@@ -189,8 +194,6 @@ def _decode(raw: bytes, key: str, directory: Path) -> Dataset | None:
 def save(directory: Path, key: str, dataset: Dataset) -> None:
     """Store an entry; a cache that cannot be written is skipped (:func:`last_status` says why
     when the folder was refused)."""
-    import msgspec
-
     root = cache_dir()
     name = key + _SUFFIX
     if root is None or not _NAME.fullmatch(name) or _inside(root, directory):
@@ -198,6 +201,8 @@ def save(directory: Path, key: str, dataset: Dataset) -> None:
     folder = _open_folder(create=True)
     if folder is None:
         return
+    import msgspec
+
     try:
         if not _replaceable(name, folder):
             return

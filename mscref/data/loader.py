@@ -96,7 +96,12 @@ def load_dataset(directory: Path | str | None = None, overrides: dict[str, str] 
     # changing during the run cannot pair one content's key with another content's data set.
     listing, contents = _read_directory(directory, overrides)
     key = None
-    if listing is not None and not overrides and not any(isinstance(v, Problem) for v in contents.values()):
+    if (
+        cache.enabled()
+        and listing is not None
+        and not overrides
+        and not any(isinstance(v, Problem) for v in contents.values())
+    ):
         key = cache.cache_key(listing, {n: v for n, v in contents.items() if isinstance(v, bytes)})
     with _gc_paused():
         if key is not None:
@@ -107,6 +112,7 @@ def load_dataset(directory: Path | str | None = None, overrides: dict[str, str] 
             dataset = _load(directory, overrides, contents, listing, fast=True)
         except DataError:
             dataset = _load(directory, overrides, contents, listing, fast=False)
+        contents.clear()  # the files' text is not needed again: free it before the entry is encoded
         if key is not None:  # encoding makes garbage too: still without the collector
             cache.save(directory, key, dataset)
     return dataset
