@@ -60,7 +60,11 @@ def callback(
     ] = False,
     debug: Annotated[
         bool,
-        typer.Option("--debug", help="Show the full traceback if mscref itself fails (also MSCREF_DEBUG=1)."),
+        typer.Option(
+            "--debug",
+            help="Show the full traceback if mscref itself fails, and why the cache was refused "
+            "(also MSCREF_DEBUG=1).",
+        ),
     ] = False,
 ) -> None:
     """mscref: the facts on mesenchymal stem/stromal cell therapies, with citations."""
