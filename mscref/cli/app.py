@@ -78,18 +78,33 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def callback(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
     ] = False,
     debug: Annotated[
         bool,
-        typer.Option("--debug", help="Show the full traceback if mscref itself fails (also MSCREF_DEBUG=1)."),
+        typer.Option(
+            "--debug",
+            help="Show the full traceback if mscref itself fails, and why the cache was refused "
+            "(also MSCREF_DEBUG=1).",
+        ),
     ] = False,
 ) -> None:
     """mscref: the facts on mesenchymal stem/stromal cell therapies, with citations."""
     if debug:
         os.environ["MSCREF_DEBUG"] = "1"
+    if os.environ.get("MSCREF_DEBUG"):
+        ctx.call_on_close(_cache_note)
+
+
+def _cache_note() -> None:
+    """Under --debug, one line on why the data-set cache was not used (when it was refused)."""
+    cache = sys.modules.get("mscref.data.cache")
+    reason = cache.last_status() if cache is not None else None
+    if reason:
+        typer.echo(f"debug: {reason}", err=True)
 
 
 #: Exit code of an internal error (a bug in mscref, not a mistake of the user's).

@@ -91,19 +91,52 @@ def load_dataset(directory: Path | str | None = None, overrides: dict[str, str] 
     from mscref.data import cache
 
     directory = Path(directory) if directory is not None else bundled_data_dir()
-    key = None if overrides or not directory.is_dir() else cache.cache_key(directory, list(FILES))
+    overrides = overrides or {}
+    # Each file is read once: the cache key hashes exactly the bytes that are parsed, so a file
+    # changing during the run cannot pair one content's key with another content's data set.
+    listing, contents = _read_directory(directory, overrides)
+    key = None
+    if (
+        cache.enabled()
+        and listing is not None
+        and not overrides
+        and not any(isinstance(v, Problem) for v in contents.values())
+    ):
+        key = cache.cache_key(listing, {n: v for n, v in contents.items() if isinstance(v, bytes)})
     with _gc_paused():
         if key is not None:
             hit = cache.load(directory, key)
             if hit is not None:
-                return dataclasses.replace(hit, directory=directory)
+                return hit
         try:
-            dataset = _load(directory, overrides or {}, fast=True)
+            dataset = _load(directory, overrides, contents, listing, fast=True)
         except DataError:
-            dataset = _load(directory, overrides or {}, fast=False)
-        if key is not None:  # pickling makes garbage too: still without the collector
+            dataset = _load(directory, overrides, contents, listing, fast=False)
+        contents.clear()  # the files' text is not needed again: free it before the entry is encoded
+        if key is not None:  # encoding makes garbage too: still without the collector
             cache.save(directory, key, dataset)
     return dataset
+
+
+def _read_directory(
+    directory: Path, skip: dict[str, str]
+) -> tuple[list[str] | None, dict[str, bytes | str | Problem]]:
+    """The data directory's ``.yaml``/``.yml`` names (None when it cannot be listed) and the bytes
+    of each data file present (or why it cannot be read), except the files in ``skip``."""
+    from mscref.data.rawfile import read_data
+
+    if not directory.is_dir():
+        return None, {}
+    try:
+        listing: list[str] | None = sorted(e for e in os.listdir(directory) if e.endswith((".yaml", ".yml")))
+    except OSError:
+        listing = None
+    contents: dict[str, bytes | str | Problem] = {}
+    for name in FILES:
+        path = directory / name
+        if name not in skip and os.path.lexists(path):
+            contents[name] = read_data(path, shown_path(path))
+    return listing, contents
 
 
 @contextlib.contextmanager
@@ -133,11 +166,18 @@ def _denied(directory: Path) -> str | None:
     return None
 
 
-def _load(directory: Path | str | None, overrides: dict[str, str], fast: bool) -> Dataset:
+def _load(
+    directory: Path,
+    overrides: dict[str, str],
+    contents: dict[str, bytes | str | Problem],
+    listing: list[str] | None,
+    fast: bool,
+) -> Dataset:
+    """Build and check the data set from ``contents`` (the bytes read by :func:`_read_directory`,
+    replaced by their text once decoded) and ``overrides``; the files are not read again."""
     from mscref.data.schema import Builder
-    from mscref.data.yamlio import Document, fast_parse, parse_text, read_file
+    from mscref.data.yamlio import Document, decode, fast_parse, parse_text
 
-    directory = Path(directory) if directory is not None else bundled_data_dir()
     shown_dir = shown_path(directory)
     if not directory.exists():
         raise DataError([Problem(shown_dir, None, "", "no such data directory")])
@@ -154,17 +194,23 @@ def _load(directory: Path | str | None, overrides: dict[str, str], fast: bool) -
     for name, (model, required) in FILES.items():
         path = directory / name
         shown = shown_path(path)
-        if not os.path.lexists(path) and name not in overrides:
+        if name not in overrides and name not in contents:
             if required:
                 problems.append(
                     Problem(shown, None, "", f"missing data file (a data directory needs {_required()})")
                 )
             continue
-        if name in overrides:
-            root = fast_parse(overrides[name]) if fast else None
-            doc = Document(shown, root, ()) if root is not None else parse_text(shown, overrides[name])
+        source = overrides[name] if name in overrides else contents[name]
+        if isinstance(source, bytes):
+            text, problem = decode(shown, source)
+            # the text stands in for the bytes from now on (a strict second reading parses the
+            # same text), and the bytes are freed: a large file is not held twice
+            source = contents[name] = problem if problem is not None else text or ""
+        if isinstance(source, Problem):
+            doc = Document(shown, None, (source,))
         else:
-            doc = read_file(path, shown, fast=fast)
+            root = fast_parse(source) if fast else None
+            doc = Document(shown, root, ()) if root is not None else parse_text(shown, source)
         problems.extend(doc.problems)
         if doc.root is None:
             continue
@@ -175,7 +221,7 @@ def _load(directory: Path | str | None, overrides: dict[str, str], fast: bool) -
         roots[name] = (shown, doc.root)
         if obj is not None:
             built[name] = obj
-    known = sorted(os.listdir(directory)) if directory.is_dir() else []
+    known = listing if listing is not None else sorted(os.listdir(directory))
     for entry in known:
         if entry.endswith((".yaml", ".yml")) and entry not in FILES:
             hint = did_you_mean(entry, FILES)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,8 +25,6 @@ import yaml
 from mscref.data.errors import Problem
 from mscref.data.record import record
 
-#: Files larger than this are refused before parsing (the 100,000-trial benchmark set is ~75 MB).
-MAX_FILE_BYTES = 80 * 1024 * 1024
 #: How many nodes aliases may add on top of the document's own nodes.
 MAX_ALIAS_EXPANSION = 10_000
 #: Integers with more digits than this stay text (and are refused where a number belongs).
@@ -579,40 +576,18 @@ def read_file(path: Path, shown: str | None = None, fast: bool = False) -> Docum
     """Read and parse one YAML file; problems (missing, too large, not UTF-8 …) are data.
 
     With ``fast``, a plain file is read by the fast parser: the result has no line numbers,
-    and a caller that finds a problem must read the file again without ``fast``."""
+    and a caller that finds a problem must parse the same bytes again without ``fast``."""
+    from mscref.data.rawfile import read_data
+
     name = shown or str(path)
+    data = read_data(path, name)
+    if isinstance(data, Problem):
+        return Document(name, None, (data,))
+    return parse_bytes(name, data, fast=fast)
 
-    def refused(message: str) -> Document:
-        return Document(name, None, (Problem(name, None, "", message),))
 
-    try:
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            return refused("is a directory, not a file")
-        if not stat.S_ISREG(info.st_mode):
-            return refused("is not a regular file (a pipe, device or socket cannot be read as data)")
-        size = info.st_size
-        if size > MAX_FILE_BYTES:
-            return Document(
-                name,
-                None,
-                (
-                    Problem(
-                        name,
-                        None,
-                        "",
-                        f"the file is {size / 1048576:.0f} MiB, more than the "
-                        f"{MAX_FILE_BYTES // 1048576} MiB mscref reads",
-                    ),
-                ),
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return refused("no such file" + (" (a broken symbolic link)" if path.is_symlink() else ""))
-    except PermissionError:
-        return refused("permission denied")
-    except OSError as exc:  # a symbolic-link loop, an I/O error …
-        return refused(f"cannot be read: {exc.strerror or exc}")
+def parse_bytes(name: str, data: bytes, fast: bool = False) -> Document:
+    """Parse the bytes of one YAML file (see :func:`read_file`)."""
     text, problem = decode(name, data)
     if problem is not None or text is None:
         return Document(name, None, (problem,) if problem else ())

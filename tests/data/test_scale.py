@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from benchmarks.generate import generate
 from mscref.cli import app
 from mscref.data import cache
-from mscref.data.loader import FILES, load_dataset
+from mscref.data.loader import load_dataset
+from tests.data.test_cache import key_of
 
 N = 10_000
 
@@ -40,9 +41,7 @@ def test_an_edit_to_one_value_of_10k_trials_is_seen_on_the_next_run(
 ) -> None:
     cold = load_dataset(big)
     assert sum(t.id.startswith("synthetic-") for t in cold.trials) == N
-    key = cache.cache_key(big, list(FILES))
-    assert key is not None
-    warm = cache.load(big, key)
+    warm = cache.load(big, key_of(big))
     assert warm is not None, "the first run must have cached the data set"
     assert warm == cold
     monkeypatch.setenv("MSCREF_NO_CACHE", "1")
