@@ -981,15 +981,19 @@ def analyse(
         if not inputs:
             continue
         if days is None:
-            refusals.append(
-                Refusal(
-                    ind,
-                    endpoint,
-                    None,
-                    kind,
-                    "no timepoint recorded; not pooled: " + ", ".join(i.trial_id for i in inputs),
+            # one row per study, each naming its trial, as the one-study refusal below does
+            for trial_id in dict.fromkeys(i.trial_id for i in inputs):
+                refusals.append(
+                    Refusal(
+                        ind,
+                        endpoint,
+                        None,
+                        kind,
+                        f"no timepoint recorded ({trial_id}{where}); not pooled",
+                        trial_id,
+                        comp or None,
+                    )
                 )
-            )
             continue
         if len(inputs) < 2:
             refusals.append(
