@@ -967,7 +967,8 @@ def analyse(
         inputs = groups[key]
         tp = inputs[0].timepoint if inputs else None
         where = f", {comp}" if comp else ""
-        if dropped.get(key):
+        # one refusal per trial, so every outcome left out is listed under its own trial
+        for trial_id in dropped.get(key, []):
             refusals.append(
                 Refusal(
                     ind,
@@ -975,7 +976,9 @@ def analyse(
                     tp,
                     kind,
                     f"no events (or only events) in both arms: left out of the {kind} pool, which "
-                    f"it cannot inform (metafor's drop00): {', '.join(dropped[key])}",
+                    f"it cannot inform (metafor's drop00): {trial_id}",
+                    trial_id,
+                    comp or None,
                 )
             )
         if not inputs:

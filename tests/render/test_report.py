@@ -158,7 +158,10 @@ def test_indications_strongest_evidence(bundled: Dataset) -> None:
     assert rows["crohns-perianal-fistula"]["evidence"] == "approved"  # Cupistem; Alofisel is withdrawn
     assert rows["parkinsons"]["evidence"] == "claim-only"  # the pluripotent-cell papers do not count
     # the nebulised-vesicle trial is cell-free: kept out of MSC evidence unless asked for
-    assert rows["pulmonary-fibrosis"]["evidence"] == "claim-only"
+    assert "nebulised-ucmsc-evs-pf" not in rows["pulmonary-fibrosis"]["evidence_records"]
+    assert rows["pulmonary-fibrosis"]["trials"] == sum(
+        1 for t in bundled.trials if t.indication == "pulmonary-fibrosis" and bundled.is_msc(t)
+    )
     assert rows["gvhd"]["trials"] == sum(1 for t in bundled.trials if t.indication == "gvhd")
 
 
