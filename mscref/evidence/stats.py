@@ -928,6 +928,7 @@ def analyse(
             )
         )
     dropped: dict[tuple[str, str, str, int | None, str], list[str]] = defaultdict(list)
+    dropped_at: dict[tuple[str, str], str | None] = {}  # (trial, endpoint) -> timepoint as written
     for j, (t, o, tr, ct) in enumerate(pairs):
         comp = comparator_class(t)
         key = (
@@ -939,6 +940,7 @@ def analyse(
         )
         if dz[j]:
             dropped[key].append(t.id)
+            dropped_at[(t.id, o.endpoint)] = o.timepoint
             continue
         star = "*" if tr.derived or ct.derived else ""
         label = f"{t.id} ({tr.events}/{tr.total}{star} vs {ct.events}/{ct.total}{star})"
@@ -973,7 +975,7 @@ def analyse(
                 Refusal(
                     ind,
                     endpoint,
-                    tp,
+                    dropped_at[(trial_id, endpoint)],
                     kind,
                     f"no events (or only events) in both arms: left out of the {kind} pool, which "
                     f"it cannot inform (metafor's drop00): {trial_id}",

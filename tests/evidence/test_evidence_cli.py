@@ -103,6 +103,8 @@ def test_double_zero_tables_are_left_out_with_a_note(tmp_path: Path) -> None:
     assert [s["trial"] for s in pool["studies"]] == ["zz-sae-1", "zz-sae-2"]
     assert "left out (no events, or only events, in both arms): zz-double-zero" in pool["notes"]
     assert any("zz-double-zero" in r["reason"] and "drop00" in r["reason"] for r in out["not_pooled"])
+    # listed under its own trial, so a reader (and the check that every figure is accounted for) finds it
+    assert any(r["trial"] == "zz-double-zero" and "drop00" in r["reason"] for r in out["not_pooled"])
     (row,) = [c for c in out["comparisons"] if c["trial"] == "zz-double-zero"]
     assert row["p_value"] is None and row["p_note"].startswith("undefined")
 
