@@ -180,3 +180,22 @@ def test_secondary_figures_are_marked(bundled: Dataset) -> None:
     assert bundled.reference("therha-msc-sle").kind.value == "news"
     riordan = trial(bundled, "riordan-2019-asd-ucmsc")
     assert all(o.secondary for o in riordan.outcomes)
+
+
+def test_a_pool_keeps_a_label_of_its_own_outcomes(bundled: Dataset) -> None:
+    # Keklik (GVHD, no timepoint) and Pang (aplastic anaemia) word complete-response their own
+    # way; neither may rename the GVHD day-28 pool they are not part of
+    from mscref.evidence.stats import EvidenceFilter, analyse
+
+    ev = analyse(bundled, EvidenceFilter(indication="gvhd", endpoints=("complete-response",)))
+    (pool,) = [p for p in ev.pooled if p.timepoint == "day 28"]
+    members = {s.trial_id for s in pool.studies}
+    assert "keklik-2023-mdr-gvhd" not in members
+    own = {
+        o.endpoint_label
+        for t in bundled.trials
+        if t.id in members
+        for o in t.outcomes
+        if o.endpoint == "complete-response" and o.timepoint == "day 28"
+    }
+    assert pool.endpoint_label in own
