@@ -745,7 +745,9 @@ def analyse(
     singles: list[tuple[Trial, Outcome, ArmCount]] = []
     excluded: list[str] = []
     refusals: list[Refusal] = []
-    labels: dict[str, str] = {}
+    # an endpoint's label as worded by the outcomes of one pool (indication, endpoint, days), so
+    # that a trial of another indication or timepoint does not rename the pool
+    labels: dict[tuple[str, str, int | None], str] = {}
     timepoints: dict[tuple[str, str], set[str]] = defaultdict(set)
     kind_cmp = _MEASURE[measure][0]
 
@@ -785,7 +787,9 @@ def analyse(
             if flt.exclude_derived and any(c.derived for c in counts):
                 excluded.append(f"{trial.id} {outcome.endpoint} {outcome.timepoint or ''}".strip())
                 continue
-            labels[outcome.endpoint] = outcome.endpoint_label
+            labels[(trial.indication or "", outcome.endpoint, timepoint_days(outcome.timepoint))] = (
+                outcome.endpoint_label
+            )
             design = _design_class(trial)
             for c in counts:
                 proportions.append((trial, outcome, design, c))
@@ -1050,7 +1054,7 @@ def analyse(
 def _pool_all(
     ds: Dataset,
     pending: list[_Pending],
-    labels: dict[str, str],
+    labels: dict[tuple[str, str, int | None], str],
     dropped: dict[tuple[str, str, str, int | None, str], list[str]],
     measure: Measure,
     tau2_method: Tau2Method,
@@ -1126,7 +1130,7 @@ def _pool_all(
         est = PooledEstimate(
             p.indication,
             p.endpoint,
-            labels.get(p.endpoint, p.endpoint),
+            labels.get((p.indication, p.endpoint, p.days), p.endpoint),
             tp,
             p.kind,
             scale,
