@@ -59,3 +59,35 @@ def test_t1d_records_without_figures_keep_their_results_in_words(bundled: Datase
     assert trial(bundled, "t1d-nct01068951").n == 20
     assert trial(bundled, "t1d-hu-2012").n == 29
     assert trial(bundled, "t1d-irct-autologous-bm-msc").n == 21
+
+
+def test_zang_2022_primary_endpoint_and_hba1c(bundled: Dataset) -> None:
+    t = trial(bundled, "zang-2022-t2d")
+    assert {a.id: a.n for a in t.arms} == {"msc": 45, "placebo": 46}
+    primary = outcome(t, "hba1c-below-7-and-insulin-halved", "week 48")
+    assert primary.met is True and primary.p_value == "<0.05"
+    # 4.55% is no whole number of 46 patients: no counts may be derived from it
+    assert arm_figures(primary) == {"msc": (None, None, 20), "placebo": (None, None, 4.55)}
+    end = outcome(t, "hba1c")
+    assert [(a.mean, a.sd) for a in end.arms] == [(7.52, 1.07), (8.19, 1.02)]
+    assert outcome(t, "hba1c-change").p_value == "0.0081"
+
+
+def test_rexlemestrocel_dn_gains_doses_and_second_hand_gfr_differences() -> None:
+    data = show("packham-rexlemestrocel-dn")
+    assert data["product_type"] == "precursor-cells"
+    doses = {a["id"]: a["cells_per_dose"] for a in data["arms"]}
+    assert doses == {"active-1": 150_000_000, "active-2": 300_000_000, "placebo": None}
+    egfr = next(o for o in data["outcomes"] if o["endpoint"] == "egfr-change")
+    assert egfr["figure_source"] == "review"
+    assert [(e["arm"], e["estimate"]) for e in egfr["effects"]] == [("active-1", 4.4), ("active-2", 1.6)]
+
+
+def test_nephstrom_arms_and_deaths(bundled: Dataset) -> None:
+    t = trial(bundled, "nephstrom")
+    assert t.registry_ids == ("NCT02585622",)
+    assert {a.id: a.n for a in t.arms} == {"msc": 12, "placebo": 4}
+    assert t.design.allocation == "3:1"
+    (block,) = t.safety
+    assert block.arms[0].deaths == 2 and block.arms[0].related_sae == 0
+    assert bundled.reference("perico-2023").pmcid == "PMC10561817"
