@@ -91,3 +91,29 @@ def test_nephstrom_arms_and_deaths(bundled: Dataset) -> None:
     (block,) = t.safety
     assert block.arms[0].deaths == 2 and block.arms[0].related_sae == 0
     assert bundled.reference("perico-2023").pmcid == "PMC10561817"
+
+
+def test_deng_2017_remission_not_met_and_the_death(bundled: Dataset) -> None:
+    t = trial(bundled, "deng-2017-lupus-nephritis")
+    remission = outcome(t, "remission", "month 6")
+    assert remission.met is False
+    assert arm_figures(remission) == {"msc": (9, 12, 75), "placebo": (5, 6, 83)}
+    deaths = {a.arm: a.deaths for a in t.safety[0].arms}
+    assert deaths == {"msc": 1, "placebo": 0}
+
+
+def test_wang_2014_sle_single_arm_counts(bundled: Dataset) -> None:
+    t = trial(bundled, "wang-2014-sle")
+    assert t.design.control is not None and t.design.control.value == "none"
+    assert arm_figures(outcome(t, "survival")) == {"msc": (37, 40, 92.5)}
+    assert arm_figures(outcome(t, "major-clinical-response")) == {"msc": (13, 40, 32.5)}
+    assert arm_figures(outcome(t, "partial-clinical-response")) == {"msc": (11, 40, 27.5)}
+
+
+def test_ra_records(bundled: Dataset) -> None:
+    cohort = trial(bundled, "wang-2013-ra")
+    assert cohort.n == 172 and cohort.design.randomized is None
+    assert "beyondthedish-ucmsc-ra" in cohort.refs  # the arm sizes' secondary source
+    royan = trial(bundled, "royan-ra-intra-articular")
+    assert {a.id: a.cells_per_dose for a in royan.arms} == {"msc": 40_000_000, "placebo": None}
+    assert outcome(royan, "standing-time").p_value == "0.01"
