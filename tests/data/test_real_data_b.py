@@ -117,3 +117,40 @@ def test_ra_records(bundled: Dataset) -> None:
     royan = trial(bundled, "royan-ra-intra-articular")
     assert {a.id: a.cells_per_dose for a in royan.arms} == {"msc": 40_000_000, "placebo": None}
     assert outcome(royan, "standing-time").p_value == "0.01"
+
+
+def test_zhang_2018_crohns_keeps_unlabelled_dispersion_out_of_sd(bundled: Dataset) -> None:
+    t = trial(bundled, "zhang-2018-crohns")
+    cdai = outcome(t, "cdai-decrease", "month 12")
+    assert cdai.met is True and cdai.p_value == "<0.01"
+    assert [(a.arm, a.mean, a.sd) for a in cdai.arms] == [("msc", 62.5, None), ("control", 23.6, None)]
+    control = next(a for a in t.arms if a.id == "control")
+    assert control.n == 41 and control.n_derived is True
+    assert next(a for a in t.arms if a.id == "msc").cells_per_kg == 1_000_000
+
+
+def test_hu_2016_uc_contradiction_keeps_it_out_of_pools(bundled: Dataset) -> None:
+    t = trial(bundled, "hu-2016-ulcerative-colitis")
+    assert t.contradiction is not None and "30/36" in t.contradiction
+    response = outcome(t, "response", "month 1")
+    assert not response.arms  # 30/36 cannot hold in a 34-patient arm
+    assert t.pooling_exclusion(response) is not None
+
+
+def test_lin_2017_aclf_survival_with_cis(bundled: Dataset) -> None:
+    t = trial(bundled, "lin-2017-aclf")
+    surv = outcome(t, "survival", "week 24")
+    assert surv.met is True and surv.p_value == "0.03"
+    assert [(a.value, a.ci_low, a.ci_high) for a in surv.arms] == [(73.2, 61.6, 84.8), (55.6, 42.3, 68.9)]
+    assert all(a.events is None for a in surv.arms)
+    assert outcome(t, "severe-infection").p_value == "0.04"
+
+
+def test_pof_and_ckd_single_arm_records(bundled: Dataset) -> None:
+    pof = trial(bundled, "mashayekhi-2021-pof")
+    assert [a.cells_per_dose for a in pof.arms] == [5_000_000, 10_000_000, 15_000_000]
+    assert arm_figures(outcome(pof, "menstruation-resumption")) == {"dose-15m": (2, 3, None)}
+    ckd = trial(bundled, "atmsc-ckd-chile")
+    protein = outcome(ckd, "urinary-protein", "month 12")
+    assert protein.p_value == "0.046"
+    assert protein.arms[0].median == 0.54 and protein.arms[0].range_low is None
