@@ -154,3 +154,46 @@ def test_pof_and_ckd_single_arm_records(bundled: Dataset) -> None:
     protein = outcome(ckd, "urinary-protein", "month 12")
     assert protein.p_value == "0.046"
     assert protein.arms[0].median == 0.54 and protein.arms[0].range_low is None
+
+
+def test_gvhd001_and_study_275_gain_part_b_figures(bundled: Dataset) -> None:
+    gvhd001 = trial(bundled, "msb-gvhd001")
+    assert outcome(gvhd001, "overall-response", "day 28").met is True
+    assert gvhd001.arms[0].cells_per_kg == 2_000_000
+    assert bundled.reference("kurtzberg-2020").has_locator
+    s275 = trial(bundled, "study-275")
+    assert s275.design.centres == 50
+    assert arm_figures(outcome(s275, "complete-response")) == {"msc": (34, 241, 14.1)}
+    assert arm_figures(outcome(s275, "survival", "day 100")) == {"msc": (160, 239, 66.9)}
+
+
+def test_new_gvhd_single_arm_studies(bundled: Dataset) -> None:
+    leukemia = trial(bundled, "gvhd-leukemia-2015")
+    assert arm_figures(outcome(leukemia, "complete-response", "day 28")) == {"msc": (12, 48, 25)}
+    unrelated = trial(bundled, "gvhd-unrelated-bm-msc-phase1-2")
+    assert arm_figures(outcome(unrelated, "overall-response", "week 4")) == {"msc": (13, 14, 92.9)}
+    assert unrelated.safety[0].arms[0].deaths == 6
+
+
+def test_gvhd_prophylaxis_rcts_keep_percentages_and_the_conference_source(bundled: Dataset) -> None:
+    haplo = trial(bundled, "gvhd-cgvhd-prophylaxis-haplo-2016")
+    cgvhd = outcome(haplo, "chronic-gvhd", "year 2")
+    assert [(a.value, a.ci_low, a.ci_high) for a in cgvhd.arms] == [(27.4, 16.2, 38.6), (49.0, 36.5, 61.5)]
+    assert cgvhd.p_value == "0.021" and haplo.n is None
+    ash = trial(bundled, "gvhd-ash2022-ucmsc-prophylaxis")
+    primary = outcome(ash, "chronic-gvhd")
+    assert primary.figure_source is not None and primary.figure_source.value == "conference"
+    assert arm_figures(primary) == {"msc": (None, None, 27), "control": (None, None, 43.2)}
+    assert all(a.n == 74 and a.n_derived for a in ash.arms)
+    assert bundled.reference("ash2022-ucmsc-haplo-prophylaxis").kind.value == "conference"
+
+
+def test_the_unrelated_donor_study_joins_the_single_arm_response_pool() -> None:
+    result = runner.invoke(
+        app, ["evidence", "--indication", "gvhd", "--endpoint", "overall-response", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    (pool,) = [p for p in json.loads(result.stdout)["pooled"] if p["kind"] == "single-arm proportion"]
+    studies = {s["trial"]: (s["arms"][0]["events"], s["arms"][0]["total"]) for s in pool["studies"]}
+    assert studies["gvhd-unrelated-bm-msc-phase1-2"] == (13, 14)  # week 4 pools with day 28
+    assert pool["k"] == len(studies) >= 4
