@@ -36,11 +36,48 @@ def arm_figures(o: Outcome) -> dict[str, tuple[Any, ...]]:
     return {a.arm: (a.events, a.total, a.value) for a in o.arms}
 
 
-def test_every_part_b_trial_cites_the_curation_record(bundled: Dataset) -> None:
-    ids = [t.id for t in bundled.trials if t.id.startswith(("t1d-",))]
-    assert len(ids) == 4
-    for tid in ids:
-        assert "trials-curation" in trial(bundled, tid).refs
+PART_B_NEW = (
+    "t1d-nct01068951",
+    "t1d-protrans",
+    "t1d-hu-2012",
+    "t1d-irct-autologous-bm-msc",
+    "zang-2022-t2d",
+    "deng-2017-lupus-nephritis",
+    "wang-2014-sle",
+    "wang-2013-ra",
+    "royan-ra-intra-articular",
+    "zhang-2018-crohns",
+    "hu-2016-ulcerative-colitis",
+    "lin-2017-aclf",
+    "shi-2021-decompensated-cirrhosis",
+    "mashayekhi-2021-pof",
+    "atmsc-ckd-chile",
+    "gvhd-leukemia-2015",
+    "gvhd-unrelated-bm-msc-phase1-2",
+    "gvhd-cgvhd-prophylaxis-haplo-2016",
+    "gvhd-ash2022-ucmsc-prophylaxis",
+    "tan-ktx-autologous-msc-induction",
+    "ucmsc-ktx-deceased-donor",
+    "kim-2017-atopic-dermatitis",
+)
+PART_B_MERGED = ("packham-rexlemestrocel-dn", "nephstrom", "msb-gvhd001", "study-275")
+
+
+def test_every_part_b_trial_cites_the_curation_record_and_each_figure_its_source(
+    bundled: Dataset,
+) -> None:
+    for tid in PART_B_NEW + PART_B_MERGED:
+        t = trial(bundled, tid)
+        assert "trials-curation" in t.refs, tid
+        for o in t.outcomes:
+            assert o.refs and set(o.refs) <= set(t.refs), (tid, o.endpoint)
+        for block in t.safety:
+            assert block.refs and set(block.refs) <= set(t.refs), tid
+
+
+def test_part_b_adds_no_duplicate_of_admire_cd_or_the_japan_study(bundled: Dataset) -> None:
+    for registry_id in ("NCT01541579", "NCT03706456", "NCT02336230", "NCT00759018", "NCT01843387"):
+        assert len([t for t in bundled.trials if registry_id in t.registry_ids]) == 1, registry_id
 
 
 def test_protrans_primary_result_is_marked_as_a_press_release() -> None:
@@ -197,3 +234,28 @@ def test_the_unrelated_donor_study_joins_the_single_arm_response_pool() -> None:
     studies = {s["trial"]: (s["arms"][0]["events"], s["arms"][0]["total"]) for s in pool["studies"]}
     assert studies["gvhd-unrelated-bm-msc-phase1-2"] == (13, 14)  # week 4 pools with day 28
     assert pool["k"] == len(studies) >= 4
+
+
+def test_kidney_transplant_trials(bundled: Dataset) -> None:
+    tan = trial(bundled, "tan-ktx-autologous-msc-induction")
+    rejection = outcome(tan, "acute-rejection", "month 6")
+    assert arm_figures(rejection) == {
+        "msc-standard-cni": (4, 53, 7.5),
+        "msc-low-cni": (4, 52, 7.7),
+        "control": (11, 51, 21.6),
+    }
+    uc = trial(bundled, "ucmsc-ktx-deceased-donor")
+    dgf = outcome(uc, "delayed-graft-function")
+    assert dgf.p_value == "0.13"
+    assert arm_figures(dgf) == {"msc": (2, 21, 9.5), "control": (7, 21, 33.3)}
+    assert all(a.derived for a in dgf.arms)
+    assert outcome(uc, "acute-rejection").p_value == "0.61"
+
+
+def test_kim_2017_keeps_the_review_tables_low_dose_figure_apart() -> None:
+    data = show("kim-2017-atopic-dermatitis")
+    assert data["source"] == "ucb"
+    easi = [o for o in data["outcomes"] if o["endpoint"] == "easi-50"]
+    assert [(o["figure_source"], o["primary"]) for o in easi] == [("primary", True), ("review", None)]
+    assert [(a["arm"], a["value"]) for a in easi[0]["arms"]] == [("high-dose", 55)]
+    assert [(a["arm"], a["value"]) for a in easi[1]["arms"]] == [("low-dose", 36), ("high-dose", 55)]
