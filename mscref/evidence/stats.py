@@ -785,7 +785,8 @@ def analyse(
             if flt.exclude_derived and any(c.derived for c in counts):
                 excluded.append(f"{trial.id} {outcome.endpoint} {outcome.timepoint or ''}".strip())
                 continue
-            labels[outcome.endpoint] = outcome.endpoint_label
+            # the first wording in file order names the endpoint: records appended later never rename it
+            labels.setdefault(outcome.endpoint, outcome.endpoint_label)
             design = _design_class(trial)
             for c in counts:
                 proportions.append((trial, outcome, design, c))
@@ -981,15 +982,19 @@ def analyse(
         if not inputs:
             continue
         if days is None:
-            refusals.append(
-                Refusal(
-                    ind,
-                    endpoint,
-                    None,
-                    kind,
-                    "no timepoint recorded; not pooled: " + ", ".join(i.trial_id for i in inputs),
+            # one row per trial, so each outcome can be found by its trial among the refusals
+            for trial_id in dict.fromkeys(i.trial_id for i in inputs):
+                refusals.append(
+                    Refusal(
+                        ind,
+                        endpoint,
+                        None,
+                        kind,
+                        f"no timepoint recorded; not pooled: {trial_id}",
+                        trial_id,
+                        comp or None,
+                    )
                 )
-            )
             continue
         if len(inputs) < 2:
             refusals.append(

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from mscref.cli import app
 from mscref.data.dataset import Dataset
 from mscref.data.models import Outcome, Trial
+from mscref.evidence.stats import EvidenceFilter, analyse
 
 runner = CliRunner()
 
@@ -259,3 +260,18 @@ def test_kim_2017_keeps_the_review_tables_low_dose_figure_apart() -> None:
     assert [(o["figure_source"], o["primary"]) for o in easi] == [("primary", True), ("review", None)]
     assert [(a["arm"], a["value"]) for a in easi[0]["arms"]] == [("high-dose", 55)]
     assert [(a["arm"], a["value"]) for a in easi[1]["arms"]] == [("low-dose", 36), ("high-dose", 55)]
+
+
+def test_an_outcome_without_timepoint_is_listed_under_its_own_trial(bundled: Dataset) -> None:
+    ev = analyse(bundled, EvidenceFilter(indication="sle"))
+    (row,) = [r for r in ev.refusals if r.endpoint == "survival"]
+    assert row.trial_id == "wang-2014-sle" and row.timepoint is None
+    assert row.reason == "no timepoint recorded; not pooled: wang-2014-sle"
+
+
+def test_records_appended_later_do_not_rename_a_pool(bundled: Dataset) -> None:
+    ev = analyse(bundled, EvidenceFilter(indication="gvhd", endpoints=("overall-response",)))
+    (single,) = [p for p in ev.pooled if p.kind == "single-arm proportion"]
+    # msb-gvhd001 is the first record with this endpoint; the Part B study appended last says "(CR or PR)"
+    assert single.endpoint_label == "Overall response (CR+PR) at day 28"
+    assert "gvhd-unrelated-bm-msc-phase1-2" in [s.trial_id for s in single.studies]
