@@ -787,9 +787,9 @@ def analyse(
             if flt.exclude_derived and any(c.derived for c in counts):
                 excluded.append(f"{trial.id} {outcome.endpoint} {outcome.timepoint or ''}".strip())
                 continue
-            labels[(trial.indication or "", outcome.endpoint, timepoint_days(outcome.timepoint))] = (
-                outcome.endpoint_label
-            )
+            # the pool's first wording in file order names it: records appended later never rename it
+            pool_key = (trial.indication or "", outcome.endpoint, timepoint_days(outcome.timepoint))
+            labels.setdefault(pool_key, outcome.endpoint_label)
             design = _design_class(trial)
             for c in counts:
                 proportions.append((trial, outcome, design, c))

@@ -145,12 +145,20 @@ def test_pooled_gvhd_single_arm_response_matches_an_independent_computation(bund
     (single,) = [p for p in ev.pooled if p.kind == "single-arm proportion"]
     assert single.timepoint == "day 28"
     counts = sorted(s.label for s in single.studies)
-    assert counts == ["amimestrocel-trial-b (34/54*)", "msb-gvhd001 (38/54)", "study-275 (157/241)"]
-    eff, var = logit_inputs([(38, 54), (34, 54), (157, 241)])
+    assert counts == [
+        "amimestrocel-trial-b (34/54*)",
+        "gvhd-unrelated-bm-msc-phase1-2 (13/14)",
+        "msb-gvhd001 (38/54)",
+        "study-275 (157/241)",
+    ]
+    eff, var = logit_inputs([(38, 54), (34, 54), (157, 241), (13, 14)])
     ref = independent_re(eff, var)
     assert single.q == pytest.approx(ref["q"])
     assert single.tau2 == pytest.approx(ref["pm"], abs=1e-8)
-    assert single.i2 == pytest.approx(ref["i2"])
+    # I² from τ² (metafor's definition); it equals (Q - df) / Q only when both are 0
+    w0 = 1 / var
+    s2 = (len(var) - 1) / (np.sum(w0) - np.sum(w0**2) / np.sum(w0))
+    assert single.i2 == pytest.approx(single.tau2 / (single.tau2 + s2))
     assert single.estimate == pytest.approx(expit(ref["est"]))
     assert (single.low, single.high) == pytest.approx((expit(ref["low"]), expit(ref["high"])))
     assert any("derived" in n and "amimestrocel-trial-b" in n for n in single.notes)
@@ -163,7 +171,8 @@ def test_heterogeneous_pool_matches_paule_mandel(bundled: Dataset) -> None:
         tau2_method=Tau2Method.PM,
     )
     (single,) = [p for p in ev.pooled if p.kind == "single-arm proportion"]
-    eff, var = logit_inputs([(16, 54), (30, 54), (34, 241)])
+    eff, var = logit_inputs([(16, 54), (30, 54), (34, 241), (8, 14), (12, 48)])
+    k = len(eff)
     ref = independent_re(eff, var)
     assert ref["pm"] > 0.1  # a genuinely heterogeneous case
     assert single.tau2 == pytest.approx(ref["pm"], rel=1e-4)
@@ -171,19 +180,19 @@ def test_heterogeneous_pool_matches_paule_mandel(bundled: Dataset) -> None:
     # Hartung-Knapp-Sidik-Jonkman by hand: the weighted residual variance scales the SE, t(k-1)
     w = 1 / (var + single.tau2)
     mu = float(np.sum(w * eff) / np.sum(w))
-    se = math.sqrt(float(np.sum(w * (eff - mu) ** 2)) / 2 / float(np.sum(w)))
-    crit = sps.t.ppf(0.975, 2)
+    se = math.sqrt(float(np.sum(w * (eff - mu) ** 2)) / (k - 1) / float(np.sum(w)))
+    crit = sps.t.ppf(0.975, k - 1)
     assert (single.low, single.high) == pytest.approx(
         (expit(mu - crit * se), expit(mu + crit * se)), rel=1e-6
     )
-    assert single.stat_name == "t" and single.df == 2
-    assert single.p == pytest.approx(2 * sps.t.sf(abs(mu / se), 2), rel=1e-6)
+    assert single.stat_name == "t" and single.df == k - 1
+    assert single.p == pytest.approx(2 * sps.t.sf(abs(mu / se), k - 1), rel=1e-6)
     # the prediction interval: t with k-2 df on sqrt(se² + τ²)
-    half = sps.t.ppf(0.975, 1) * math.sqrt(se**2 + single.tau2)
+    half = sps.t.ppf(0.975, k - 2) * math.sqrt(se**2 + single.tau2)
     assert (single.pi_low, single.pi_high) == pytest.approx((expit(mu - half), expit(mu + half)), rel=1e-6)
     # I² from τ² (metafor's definition), not (Q - df) / Q
     w0 = 1 / var
-    s2 = 2 / (np.sum(w0) - np.sum(w0**2) / np.sum(w0))
+    s2 = (k - 1) / (np.sum(w0) - np.sum(w0**2) / np.sum(w0))
     assert single.i2 == pytest.approx(single.tau2 / (single.tau2 + s2))
 
 
@@ -263,7 +272,7 @@ def test_table_view_shows_a_text_forest() -> None:
     )
     assert result.exit_code == 0
     assert "◆" in result.stdout and "■" in result.stdout
-    assert "Heterogeneity: τ² = 0.000 (0.000–1.090), I² = 0% (0%–95%)" in result.stdout
+    assert "Heterogeneity: τ² = 0.000 (0.000–11.902), I² = 0% (0%–99%)" in result.stdout
 
 
 def test_forest_plot_svg(tmp_path: Path) -> None:
@@ -273,9 +282,9 @@ def test_forest_plot_svg(tmp_path: Path) -> None:
     assert result.stderr.startswith(f"wrote {target}")
     root = ET.fromstring(target.read_bytes())
     texts = "".join(root.itertext())
-    assert "Total, random effects (k = 3)" in texts
+    assert "Total, random effects (k = 4)" in texts
     assert "msb-gvhd001" in texts and "38/54" in texts
-    assert "I² = 0% (0%–95%)" in texts
+    assert "I² = 0% (0%–99%)" in texts
     assert "95% prediction interval" in texts
     again = runner.invoke(app, ["evidence", "--indication", "gvhd", "--plot", str(target)])
     assert again.exit_code == 1 and "exists" in again.stderr

@@ -94,7 +94,10 @@ def test_markdown_report_links_saved_plots(tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", "--indication", "gvhd", "-o", str(out), "--plots-dir", str(plots)])
     assert result.exit_code == 0, result.stderr
     md = out.read_text(encoding="utf-8")
-    assert "![Forest plot: Overall response at day 28, single-arm proportion](<plots/forest-2.svg>)" in md
+    assert (
+        "![Forest plot: Overall response (CR+PR) at day 28, single-arm proportion](<plots/forest-2.svg>)"
+        in md
+    )
     assert sorted(p.name for p in plots.iterdir()) == [
         "forest-1.svg",
         "forest-2.svg",
