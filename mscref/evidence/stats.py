@@ -981,14 +981,18 @@ def analyse(
         if not inputs:
             continue
         if days is None:
-            refusals.append(
+            # one refusal per study, so each outcome left out can be traced to its trial
+            refusals.extend(
                 Refusal(
                     ind,
                     endpoint,
                     None,
                     kind,
-                    "no timepoint recorded; not pooled: " + ", ".join(i.trial_id for i in inputs),
+                    f"no timepoint recorded; not pooled: {i.trial_id}",
+                    i.trial_id,
+                    comp or None,
                 )
+                for i in inputs
             )
             continue
         if len(inputs) < 2:
