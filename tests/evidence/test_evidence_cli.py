@@ -110,6 +110,19 @@ def test_double_zero_tables_are_left_out_with_a_note(tmp_path: Path) -> None:
     assert row["p_value"] is None and row["p_note"].startswith("undefined")
 
 
+def test_outcomes_without_a_timepoint_are_refused_one_trial_at_a_time(tmp_path: Path) -> None:
+    untimed = "".join(_synthetic(i, (2, 5)).replace('        timepoint: "month 6"\n', "") for i in (1, 2))
+    data = _with_trials(tmp_path, untimed)
+    result = runner.invoke(
+        app, ["evidence", "--data-dir", str(data), "--indication", "knee-oa", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert not [p for p in out["pooled"] if p["endpoint"] == "serious-adverse-events"]
+    refused = [r for r in out["not_pooled"] if r["reason"].startswith("no timepoint recorded")]
+    assert sorted(r["trial"] for r in refused) == ["zz-sae-1", "zz-sae-2"]
+
+
 def test_every_outcome_with_numbers_is_pooled_or_listed(bundled: Dataset) -> None:
     ev = analyse(bundled, EvidenceFilter())
     # a pool names its timepoint once (week 4 pools as day 28): compare timepoints in days

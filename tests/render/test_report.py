@@ -156,7 +156,9 @@ def test_indications_strongest_evidence(bundled: Dataset) -> None:
     rows = {r["id"]: r for r in json.loads(runner.invoke(app, ["indications", "--format", "json"]).stdout)}
     assert rows["gvhd"]["evidence"] == "approved"
     assert rows["crohns-perianal-fistula"]["evidence"] == "approved"  # Cupistem; Alofisel is withdrawn
-    assert rows["parkinsons"]["evidence"] == "claim-only"  # the pluripotent-cell papers do not count
+    # the pluripotent-cell papers do not count; the randomized BM-MSC trial (Schiess 2025) does
+    assert rows["parkinsons"]["evidence"] == "randomized-phase-2"
+    assert rows["parkinsons"]["evidence_records"] == ["schiess-2025-pd"]
     # the nebulised-vesicle trial is cell-free: kept out of MSC evidence unless asked for
     assert "nebulised-ucmsc-evs-pf" not in rows["pulmonary-fibrosis"]["evidence_records"]
     assert rows["pulmonary-fibrosis"]["trials"] == sum(
