@@ -125,6 +125,83 @@ class ComparisonRow:
 
 
 @record
+class ArmMeans:
+    """One arm of a continuous outcome as reported: n with a mean and SD (or SE), or a median
+    with its quartiles and range."""
+
+    arm: str
+    label: str
+    n: int | None
+    mean: float | None = None
+    sd: float | None = None  # from the SE (SD = SE √n) when sd_from_se
+    sd_from_se: bool = False
+    median: float | None = None
+    q1: float | None = None
+    q3: float | None = None
+    range_low: float | None = None
+    range_high: float | None = None
+    unit: str | None = None
+    change: bool = False  # changes from baseline rather than final values
+    n_from_arm: bool = False  # n is the arm's size, not the number analysed
+
+    @property
+    def usable(self) -> bool:
+        """A mean with its SD and an n of at least 2: what an MD or SMD needs."""
+        return self.mean is not None and self.sd is not None and self.n is not None and self.n >= 2
+
+    def shown(self) -> str:
+        unit = "" if not self.unit else ("%" if self.unit == "%" else f" {self.unit}")
+        n = f"n = {self.n}" if self.n is not None else "n not reported"
+        if self.mean is not None:
+            sd = "no SD" if self.sd is None else f"SD {self.sd:.4g}" + (" from SE" if self.sd_from_se else "")
+            return f"mean {self.mean:g}{unit} ({sd}), {n}"
+        if self.median is not None:
+            parts = [f"median {self.median:g}{unit}"]
+            if self.q1 is not None and self.q3 is not None:
+                parts.append(f"IQR {self.q1:g}–{self.q3:g}")
+            if self.range_low is not None and self.range_high is not None:
+                parts.append(f"range {self.range_low:g}–{self.range_high:g}")
+            return f"{', '.join(parts)}, {n}"
+        return n
+
+
+@record
+class ContinuousRow:
+    """A continuous outcome's arms as reported, and (MSC arm vs control, both with mean, SD and
+    n) the mean difference with its 95% CI."""
+
+    trial_id: str
+    indication: str
+    endpoint: str
+    endpoint_label: str
+    timepoint: str | None
+    comparator: str
+    arms: tuple[ArmMeans, ...]
+    difference: Interval | None = None
+    use: str = ""  # how the analysis uses it: a pool, or why not
+
+
+@record
+class EffectRow:
+    """An effect estimate as the source reports it, and how the analysis uses it."""
+
+    trial_id: str
+    indication: str
+    endpoint: str
+    endpoint_label: str
+    timepoint: str | None
+    comparator: str
+    measure: str
+    estimate: float
+    low: float | None
+    high: float | None
+    level: float
+    unit: str | None
+    adjusted: bool | None
+    use: str = ""
+
+
+@record
 class StudyEffect:
     trial_id: str
     label: str  # with its denominators, e.g. "msb-gvhd001 (38/54)"
@@ -139,6 +216,7 @@ class StudyEffect:
     arms: tuple[ArmCount, ...] = ()  # MSC arm first; one arm for a single-arm rate
     group: str = ""  # the study's subgroup, when the pool is split
     comparator: str = ""
+    means: tuple[ArmMeans, ...] = ()  # a continuous outcome's arms, MSC arm first
 
 
 @record
@@ -222,6 +300,8 @@ class PooledEstimate:
     egger: EggerTest | None = None
     small_study_note: str = ""
     certainty: Certainty | None = None
+    measure_choice: str = ""  # for a continuous pool: why MD or SMD
+    unit: str | None = None  # of a mean difference
 
     @property
     def k(self) -> int:
@@ -288,6 +368,8 @@ class Evidence:
     summary_ci: SummaryCI = SummaryCI.HKSJ
     pool_method: PoolMethod = PoolMethod.IV
     subgroup: Subgroup | None = None
+    continuous: tuple[ContinuousRow, ...] = ()
+    effects: tuple[EffectRow, ...] = ()
 
 
 # ------------------------------------------------------------------------------------------
@@ -488,6 +570,7 @@ class _Input:
     comparator: str = ""
     flags: tuple[str, ...] = ()  # risk-of-bias proxies, for the certainty rating
     randomized: bool = False
+    means: tuple[ArmMeans, ...] = ()
 
 
 def _expit(x: float) -> float:
@@ -509,14 +592,23 @@ _MEASURE = {
     Measure.RR: ("risk ratio", "log risk ratio", "exp"),
     Measure.RD: ("risk difference", "risk difference", "identity"),
 }
-#: For continuous and reported effects (see pool_continuous and pool_reported).
+#: For continuous outcomes and reported effects: (kind, pooling scale, back-transform).
 _OTHER_SCALES = {
     "md": ("mean difference", "mean difference", "identity"),
     "smd": ("standardised mean difference (Hedges' g)", "standardised mean difference", "identity"),
     "hr": ("hazard ratio", "log hazard ratio", "exp"),
     "or": ("odds ratio", "log odds ratio", "exp"),
     "rr": ("risk ratio", "log risk ratio", "exp"),
+    "rd": ("risk difference", "risk difference", "identity"),
+    "rate-ratio": ("rate ratio", "log rate ratio", "exp"),
+    "ratio-of-means": ("ratio of means", "log ratio of means", "exp"),
 }
+#: Reported measures on a ratio scale (pooled as logs).
+RATIO_KINDS = frozenset({"hr", "or", "rr", "rate-ratio", "ratio-of-means"})
+#: Kinds of pool built from a two-arm table of counts (Mantel-Haenszel and Peto apply to these).
+COUNT_KINDS = frozenset({"odds ratio", "risk ratio", "risk difference"})
+REPORTED = " (reported estimates)"
+MEDIANS = "medians: no stated method to pool them as means"
 
 
 def _study_effect(i: _Input, weight: float, back: str, z: float) -> StudyEffect:
@@ -536,6 +628,7 @@ def _study_effect(i: _Input, weight: float, back: str, z: float) -> StudyEffect:
         i.arms,
         i.group,
         i.comparator,
+        i.means,
     )
 
 
@@ -701,10 +794,24 @@ class _Pending:
     days: int | None
     comparator: str
     inputs: list[_Input]
+    generic: bool = False  # continuous or reported effects: always inverse variance
+    scale: str = ""
+    back: str = ""
+    notes: tuple[str, ...] = ()
+    choice: str = ""
+    unit: str | None = None
+
+    def iv(self, pool_method: PoolMethod) -> bool:
+        """Whether this pool is fitted by inverse variance (random effects)."""
+        return self.generic or self.kind == SINGLE or pool_method is PoolMethod.IV
 
 
-def _flags(ds: Dataset, trial: Trial, counts: list[ArmCount]) -> tuple[str, ...]:
-    """Risk-of-bias proxies the data holds for one study's result."""
+def _flags(
+    ds: Dataset, trial: Trial, counts: list[ArmCount], outcome: Outcome | None = None
+) -> tuple[str, ...]:
+    """Risk-of-bias proxies the data holds for one study's result: the design's blinding,
+    derived counts, where the figures were read (the outcome's figure_source, else the trial's
+    references), a post hoc analysis and a contradicted claim."""
     out = []
     if not is_uncontrolled(trial):
         if trial.design.blinding is Blinding.OPEN_LABEL:
@@ -713,12 +820,494 @@ def _flags(ds: Dataset, trial: Trial, counts: list[ArmCount]) -> tuple[str, ...]
             out.append("blinding not recorded")
     if any(c.derived for c in counts):
         out.append("counts derived from percentages")
-    kinds = {ds.reference(r).kind.value for r in trial.refs}
-    if kinds and kinds <= {"seed", "curation", "news", "web"}:
-        out.append("figures from secondary sources only")
+    if outcome is not None and outcome.secondary and outcome.figure_source is not None:
+        out.append(f"figures from a secondary source ({outcome.figure_source.value})")
+    else:
+        kinds = {ds.reference(r).kind.value for r in trial.refs}
+        if kinds and kinds <= {"seed", "curation", "news", "web"}:
+            out.append("figures from secondary sources only")
+    if outcome is not None and outcome.analysis and "post hoc" in outcome.analysis.lower():
+        out.append("post hoc analysis")
     if any(c.verdict.value == "contradicted" for c in ds.claims_about(trial.id)):
         out.append("the seed's claim about it is contradicted")
     return tuple(out)
+
+
+# ------------------------------------------------------------------------------------------
+# Continuous outcomes and reported effects
+
+
+@record
+class _MeansItem:
+    trial: Trial
+    outcome: Outcome
+    treatment: ArmMeans
+    control: ArmMeans
+    summaries: tuple[Any, Any]  # continuous.ArmSummary of each arm
+
+
+@record
+class _EffectItem:
+    trial: Trial
+    outcome: Outcome
+    effect: Any  # models.Effect
+    unit: str | None
+
+
+class _Others:
+    """Collects the continuous outcomes and reported effects of the selected trials, then
+    queues their pools: differences of means (MD or SMD, chosen per pool) and generic inverse
+    variance of reported estimates, like with like as for counts."""
+
+    def __init__(
+        self,
+        ds: Dataset,
+        subgroup: Subgroup | None,
+        refusals: list[Refusal],
+        labels: dict[str, str],
+        timepoints: dict[tuple[str, str], set[str]],
+    ) -> None:
+        self.ds = ds
+        self.subgroup = subgroup
+        self.refusals = refusals
+        self.labels = labels
+        self.timepoints = timepoints
+        self.rows: list[ContinuousRow] = []
+        self.effect_rows: list[EffectRow] = []
+        self.means: list[_MeansItem] = []
+        self.effects: list[_EffectItem] = []
+
+    def _arm(self, trial: Trial, a: Any) -> tuple[ArmMeans, Any]:
+        from mscref.evidence.continuous import arm_summary_from_model
+
+        summary = arm_summary_from_model(a)
+        declared = next((x for x in trial.arms if x.id == a.arm), None)
+        from_arm = summary.n is None and declared is not None and declared.n is not None
+        if from_arm and declared is not None:
+            summary = _replace(summary, n=declared.n)
+        sd = summary.spread()
+        return (
+            ArmMeans(
+                a.arm,
+                declared.label if declared is not None else a.arm,
+                summary.n,
+                summary.mean,
+                sd,
+                summary.sd is None and sd is not None,
+                summary.median,
+                summary.q1,
+                summary.q3,
+                a.range_low,
+                a.range_high,
+                a.unit,
+                a.change_from_baseline,
+                from_arm,
+            ),
+            summary,
+        )
+
+    def collect(self, trial: Trial, outcome: Outcome, counts_first: bool) -> bool:
+        """Take an outcome's means, medians and reported effects; False when it has none."""
+        pairs = [self._arm(trial, a) for a in outcome.arms if a.mean is not None or a.median is not None]
+        if not pairs and not outcome.effects:
+            return False
+        ind = trial.indication or "unclassified"
+        comp = comparator_class(trial)
+        tp = outcome.timepoint
+        design = _design_class(trial)
+
+        def refuse(kind: str, reason: str) -> None:
+            controlled = design == "controlled"
+            self.refusals.append(
+                Refusal(ind, outcome.endpoint, tp, kind, reason, trial.id, comp if controlled else None)
+            )
+
+        arms = [m for m, _s in pairs]
+        shown = " vs ".join(m.shown() for m in arms)
+        gate: tuple[str, str] | None = None
+        if counts_first:
+            gate = (
+                "reported effect" if outcome.effects else "continuous",
+                "counts first: this outcome's counts are analysed (see the comparisons and pools); "
+                "its other figures are shown, not pooled a second time",
+            )
+        elif (reason := trial.pooling_exclusion(outcome)) is not None:
+            gate = ("left out", f"{trial.id}: {reason}")
+        elif trial.indication is None:
+            gate = ("all", "the trial has no indication (unclassified): nothing to pool it with")
+        elif design == "single-arm":
+            gate = ("all", "single-arm: no control to compare its figures with; shown, not pooled")
+        elif design == "design unknown":
+            gate = ("all", "study design not recorded (neither single-arm nor controlled): shown, not pooled")
+        if gate is not None:
+            refuse(*gate)
+            if arms:
+                self.rows.append(
+                    ContinuousRow(
+                        trial.id,
+                        ind,
+                        outcome.endpoint,
+                        outcome.endpoint_label,
+                        tp,
+                        comp,
+                        tuple(arms),
+                        use=gate[1],
+                    )
+                )
+            for e in outcome.effects:
+                self._effect_row(trial, outcome, e, comp, gate[1])
+            return True
+
+        self.labels[outcome.endpoint] = outcome.endpoint_label
+        if tp and trial.indication:
+            self.timepoints[(trial.indication, outcome.endpoint)].add(tp)
+        pair: _MeansItem | None = None
+        row_use = ""
+        if arms:
+            if len(arms) == 2 and all(m.mean is not None for m in arms):
+                found = _control_index(trial, cast("list[ArmCount]", arms))
+                ci = 1 if found is None else found
+                t, c = pairs[1 - ci], pairs[ci]
+                arms = [t[0], c[0]]
+                if t[0].usable and c[0].usable:
+                    pair = _MeansItem(trial, outcome, t[0], c[0], (t[1], c[1]))
+                    row_use = ""  # told once the pools are made
+                elif any(m.sd is None for m in arms):
+                    row_use = (
+                        "means without an SD or SE in both arms: the variance is unknown; shown, not pooled"
+                    )
+                else:
+                    row_use = "an arm without its size (n >= 2): shown, not pooled"
+            elif any(m.mean is None and m.median is not None for m in arms):
+                row_use = f"{MEDIANS} ({shown}); shown, not pooled"
+            elif len(arms) == 1:
+                row_use = "one arm only: no comparison; shown, not pooled"
+            else:
+                row_use = f"{len(arms)} arms: which pair is the comparison is not recorded; shown, not pooled"
+            if pair is None:
+                refuse("continuous", row_use)
+            self.rows.append(
+                ContinuousRow(
+                    trial.id,
+                    ind,
+                    outcome.endpoint,
+                    outcome.endpoint_label,
+                    tp,
+                    comp,
+                    tuple(arms),
+                    difference=None if pair is None else _mean_difference(pair.treatment, pair.control),
+                    use=row_use,
+                )
+            )
+            if pair is not None:
+                self.means.append(pair)
+        for e in outcome.effects:
+            measure = e.measure.value
+            label = e.measure_label or measure.upper()
+            if pair is not None:
+                why = (
+                    f"the arms' means and SDs are pooled instead (arm data first); the reported {label} "
+                    "is shown, not pooled a second time"
+                )
+            elif measure not in _OTHER_SCALES:
+                why = f"measure {label!r}: no stated scale to pool it on; shown, not pooled"
+            elif e.ci_low is None or e.ci_high is None:
+                why = (
+                    f"the reported {label} has no confidence interval: its variance is unknown; "
+                    "shown, not pooled"
+                )
+            else:
+                self.effects.append(
+                    _EffectItem(trial, outcome, e, e.unit if measure in ("md", "rd") else None)
+                )
+                self._effect_row(trial, outcome, e, comp, "")  # told once the pools are made
+                continue
+            refuse("reported effect", why)
+            self._effect_row(trial, outcome, e, comp, why)
+        return True
+
+    def _effect_row(self, trial: Trial, outcome: Outcome, e: Any, comp: str, use: str) -> None:
+        self.effect_rows.append(
+            EffectRow(
+                trial.id,
+                trial.indication or "unclassified",
+                outcome.endpoint,
+                outcome.endpoint_label,
+                outcome.timepoint,
+                comp,
+                e.measure_label or e.measure.value,
+                e.estimate,
+                e.ci_low,
+                e.ci_high,
+                e.ci_level,
+                e.unit,
+                e.adjusted,
+                use,
+            )
+        )
+
+    def _enqueue(
+        self,
+        pending: list[_Pending],
+        kind: str,
+        ind: str,
+        endpoint: str,
+        days: int | None,
+        comp: str,
+        inputs: list[_Input],
+        notes: tuple[str, ...] = (),
+        choice: str = "",
+        unit: str | None = None,
+        scale_of: str = "",
+    ) -> None:
+        tp = inputs[0].timepoint
+        where = f", {comp}" if comp else ""
+        if days is None:
+            self.refusals += [
+                Refusal(
+                    ind, endpoint, None, kind, "no timepoint recorded; not pooled", i.trial_id, comp or None
+                )
+                for i in inputs
+            ]
+            return
+        if len(inputs) < 2:
+            self.refusals.append(
+                Refusal(
+                    ind,
+                    endpoint,
+                    tp,
+                    kind,
+                    f"only one study ({inputs[0].trial_id}{where}); nothing to pool",
+                    inputs[0].trial_id,
+                    comp or None,
+                )
+            )
+            return
+        _k, scale, back = _OTHER_SCALES[scale_of]
+        pending.append(
+            _Pending(kind, ind, endpoint, days, comp, inputs, True, scale, back, notes, choice, unit)
+        )
+
+    def _dedupe(self, ind: str, endpoint: str, kind: str, items: list[_T]) -> list[_T]:
+        """One result per trial in a pool: a second (another arm, another report) is listed."""
+        seen: set[str] = set()
+        out = []
+        for item in items:
+            t: Trial = getattr(item, "trial")  # noqa: B009
+            if t.id in seen:
+                self.refusals.append(
+                    Refusal(
+                        ind,
+                        endpoint,
+                        getattr(item, "outcome").timepoint,  # noqa: B009
+                        kind,
+                        f"{t.id} has a second result for this endpoint, timepoint and comparator (another "
+                        "arm or report): the first is pooled, this one is shown only",
+                        t.id,
+                    )
+                )
+                continue
+            seen.add(t.id)
+            out.append(item)
+        return out
+
+    def _input(self, i: _Input, trial: Trial, outcome: Outcome, comp: str, **extra: Any) -> _Input:
+        return _replace(
+            i,
+            timepoint=outcome.timepoint,
+            group=subgroup_of(self.ds, trial, self.subgroup) if self.subgroup else "",
+            comparator=comp,
+            flags=_flags(self.ds, trial, [], outcome),
+            randomized=bool(trial.design.randomized),
+            **extra,
+        )
+
+    def queue(self, pending: list[_Pending]) -> None:
+        """Group like outcomes and queue their pools (or list why not)."""
+        self._queue_means(pending)
+        self._queue_effects(pending)
+
+    def _queue_means(self, pending: list[_Pending]) -> None:
+        from mscref.evidence.continuous import ContinuousStudy, continuous_inputs
+
+        split = self.subgroup is Subgroup.COMPARATOR
+        groups: dict[tuple[str, str, int | None, str], list[_MeansItem]] = defaultdict(list)
+        for m in self.means:
+            comp = comparator_class(m.trial)
+            key = (
+                m.trial.indication or "",
+                m.outcome.endpoint,
+                timepoint_days(m.outcome.timepoint),
+                "" if split else comp,
+            )
+            groups[key].append(m)
+        for (ind, endpoint, days, comp), items in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or -1, kv[0][3])
+        ):
+            items = self._dedupe(ind, endpoint, "continuous", items)
+            units = sorted({m.treatment.unit or "" for m in items} | {m.control.unit or "" for m in items})
+            change = {m.treatment.change or m.control.change for m in items}
+            notes: list[str] = []
+            if len(units) == 1 and units[0]:
+                measure = "md"
+                choice = f"mean difference: every study reports it in the same unit ({units[0]})"
+                parts = [items]
+                if len(change) > 1:
+                    changed = ", ".join(m.trial.id for m in items if m.treatment.change or m.control.change)
+                    notes.append(
+                        f"changes from baseline ({changed}) pooled with final values, as an MD may be "
+                        "(Cochrane Handbook 10.5.2)"
+                    )
+            else:
+                measure = "smd"
+                why = (
+                    "the studies report it in different units ("
+                    + ", ".join(u or "unit not recorded" for u in units)
+                    + ")"
+                    if len(units) > 1
+                    else "its unit is not recorded"
+                )
+                choice = f"standardised mean difference (Hedges' g): {why}"
+                parts = [
+                    [m for m in items if (m.treatment.change or m.control.change) is c]
+                    for c in sorted(change)
+                ]
+                if len(parts) > 1:
+                    notes.append(
+                        "changes from baseline and final values are pooled apart: their SDs differ, "
+                        "so an SMD must not mix them (Cochrane Handbook 10.5.2)"
+                    )
+            kind = _OTHER_SCALES[measure][0]
+            for part in parts:
+                studies = [
+                    ContinuousStudy(m.trial.id, m.summaries[0], m.summaries[1], m.outcome.timepoint)
+                    for m in part
+                ]
+                raw, _refused = continuous_inputs(studies, measure)
+                by_id = {m.trial.id: m for m in part}
+                inputs = []
+                for i in raw:
+                    m = by_id[i.trial_id]
+                    star = "†" if m.treatment.n_from_arm or m.control.n_from_arm else ""
+                    label = (
+                        f"{m.trial.id} ({m.treatment.mean:g} ± {m.treatment.sd:.3g}, "
+                        f"n = {m.treatment.n}{star} vs {m.control.mean:g} ± {m.control.sd:.3g}, "
+                        f"n = {m.control.n}{star})"
+                    )
+                    inputs.append(
+                        self._input(
+                            i,
+                            m.trial,
+                            m.outcome,
+                            comparator_class(m.trial),
+                            label=label,
+                            means=(m.treatment, m.control),
+                        )
+                    )
+                extra = list(notes)
+                if any(m.treatment.n_from_arm or m.control.n_from_arm for m in part):
+                    extra.append("† n is the arm's size: the number analysed is not reported")
+                if any(m.treatment.sd_from_se or m.control.sd_from_se for m in part):
+                    extra.append(
+                        "an SD computed from a reported SE (SD = SE √n): "
+                        + ", ".join(
+                            m.trial.id for m in part if m.treatment.sd_from_se or m.control.sd_from_se
+                        )
+                    )
+                if len(parts) > 1:
+                    extra.append(
+                        "this pool: "
+                        + (
+                            "changes from baseline"
+                            if part[0].treatment.change or part[0].control.change
+                            else "final values"
+                        )
+                    )
+                self._enqueue(
+                    pending,
+                    kind,
+                    ind,
+                    endpoint,
+                    days,
+                    comp,
+                    inputs,
+                    tuple(extra),
+                    choice,
+                    units[0] if measure == "md" else None,
+                    measure,
+                )
+
+    def _queue_effects(self, pending: list[_Pending]) -> None:
+        from mscref.evidence.continuous import reported_effect_from_model, reported_inputs
+
+        split = self.subgroup is Subgroup.COMPARATOR
+        egroups: dict[tuple[str, str, str, int | None, str, str | None], list[_EffectItem]] = defaultdict(
+            list
+        )
+        for e in self.effects:
+            comp = comparator_class(e.trial)
+            key = (
+                e.effect.measure.value,
+                e.trial.indication or "",
+                e.outcome.endpoint,
+                timepoint_days(e.outcome.timepoint),
+                "" if split else comp,
+                e.unit,
+            )
+            egroups[key].append(e)
+        for (measure, ind, endpoint, days, comp, unit), items in sorted(
+            egroups.items(),
+            key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], kv[0][3] or -1, kv[0][4], kv[0][5] or ""),
+        ):
+            kind = _OTHER_SCALES[measure][0] + REPORTED
+            items = self._dedupe(ind, endpoint, kind, items)
+            reported = [reported_effect_from_model(e.trial.id, e.effect, e.outcome.timepoint) for e in items]
+            raw, refused = reported_inputs(reported)
+            for tid, why in refused:
+                self.refusals.append(Refusal(ind, endpoint, None, kind, why, tid, comp or None))
+            by_id = {e.trial.id: e for e in items}
+            inputs = [
+                self._input(
+                    i,
+                    by_id[i.trial_id].trial,
+                    by_id[i.trial_id].outcome,
+                    comparator_class(by_id[i.trial_id].trial),
+                )
+                for i in raw
+            ]
+            if not inputs:
+                continue
+            notes = []
+            adjusted = {by_id[i.trial_id].effect.adjusted for i in inputs}
+            if True in adjusted and len(adjusted) > 1:
+                notes.append(
+                    "adjusted and unadjusted (or unstated) estimates pooled together: "
+                    "adjusted " + ", ".join(i.trial_id for i in inputs if by_id[i.trial_id].effect.adjusted)
+                )
+            odd = [i.trial_id for i in inputs if by_id[i.trial_id].effect.ci_level != 0.95]
+            if odd:
+                notes.append(
+                    "SE from an interval at its own level (not 95%): "
+                    + ", ".join(f"{t} ({100 * by_id[t].effect.ci_level:g}%)" for t in odd)
+                )
+            choice = (
+                f"generic inverse variance: each reported {_OTHER_SCALES[measure][0]} and its CI as an "
+                f"effect and SE on the {_OTHER_SCALES[measure][1]} scale"
+            )
+            self._enqueue(
+                pending, kind, ind, endpoint, days, comp, inputs, tuple(notes), choice, unit, measure
+            )
+
+
+def _mean_difference(t: ArmMeans, c: ArmMeans) -> Interval:
+    """MSC arm minus control with its 95% CI (normal; unequal variances, as the pool's MD)."""
+    from statistics import NormalDist
+
+    assert t.mean is not None and c.mean is not None and t.sd is not None and c.sd is not None
+    assert t.n and c.n
+    md = t.mean - c.mean
+    half = NormalDist().inv_cdf(0.975) * math.sqrt(t.sd**2 / t.n + c.sd**2 / c.n)
+    return Interval(md, md - half, md + half, "normal (Wald), unequal variances")
 
 
 def analyse(
@@ -748,15 +1337,17 @@ def analyse(
     labels: dict[str, str] = {}
     timepoints: dict[tuple[str, str], set[str]] = defaultdict(set)
     kind_cmp = _MEASURE[measure][0]
+    others = _Others(ds, subgroup, refusals, labels, timepoints)
 
     for trial in _selected(ds, flt):
         for outcome in trial.outcomes:
             if not _outcome_wanted(outcome, flt):
                 continue
             counts = _counts(trial, outcome)
-            values = _values_only(outcome)
             ind = trial.indication or "unclassified"
+            taken = others.collect(trial, outcome, bool(counts))
             if not counts:
+                values = None if taken else _values_only(outcome)
                 if values:
                     refusals.append(
                         Refusal(
@@ -923,7 +1514,7 @@ def analyse(
                 (c,),
                 subgroup_of(ds, t, subgroup) if subgroup else "",
                 comparator_class(t),
-                _flags(ds, t, [c]),
+                _flags(ds, t, [c], o),
                 False,
             )
         )
@@ -954,7 +1545,7 @@ def analyse(
                 (tr, ct),
                 subgroup_of(ds, t, subgroup) if subgroup else "",
                 comp,
-                _flags(ds, t, [tr, ct]),
+                _flags(ds, t, [tr, ct], o),
                 bool(t.design.randomized),
             )
         )
@@ -1005,6 +1596,7 @@ def analyse(
             )
             continue
         pending.append(_Pending(kind, ind, endpoint, days, comp, inputs))
+    others.queue(pending)
 
     pooled = _pool_all(
         ds, pending, labels, dropped, measure, tau2_method, summary_ci, pool_method, subgroup, refusals
@@ -1035,7 +1627,44 @@ def analyse(
         summary_ci,
         pool_method,
         subgroup,
+        *_told(others, pooled, refusals),
     )
+
+
+def _told(
+    others: _Others, pooled: list[PooledEstimate], refusals: list[Refusal]
+) -> tuple[tuple[ContinuousRow, ...], tuple[EffectRow, ...]]:
+    """The continuous and reported-effect rows, each saying how it was used: in which pool, or
+    why it is not pooled."""
+    where: dict[tuple[str, str, int | None, str, bool], str] = {}
+    for p in pooled:
+        reported = p.kind.endswith(REPORTED)
+        for st in p.studies:
+            key = (p.indication, p.endpoint, timepoint_days(p.timepoint), st.trial_id, reported)
+            where[key] = f"pooled: {p.kind}, k = {p.k}"
+    why: dict[tuple[str, str, int | None, str, bool], str] = {}
+    for r in refusals:
+        reported = r.kind.endswith(REPORTED)
+        if not (reported or r.kind in (_OTHER_SCALES["md"][0], _OTHER_SCALES["smd"][0], "continuous")):
+            continue
+        if r.trial_id is not None:
+            why.setdefault(
+                (r.indication, r.endpoint, timepoint_days(r.timepoint), r.trial_id, reported), r.reason
+            )
+
+    def use(ind: str, endpoint: str, tp: str | None, trial: str, reported: bool) -> str:
+        key = (ind, endpoint, timepoint_days(tp), trial, reported)
+        return where.get(key) or why.get(key) or "not pooled: see the not-pooled list"
+
+    rows = tuple(
+        r if r.use else _replace(r, use=use(r.indication, r.endpoint, r.timepoint, r.trial_id, False))
+        for r in others.rows
+    )
+    effects = tuple(
+        e if e.use else _replace(e, use=use(e.indication, e.endpoint, e.timepoint, e.trial_id, True))
+        for e in others.effect_rows
+    )
+    return rows, effects
 
 
 def _pool_all(
@@ -1056,8 +1685,9 @@ def _pool_all(
         SINGLE: ("logit proportion", "expit"),
         _MEASURE[measure][0]: (_MEASURE[measure][1], _MEASURE[measure][2]),
     }
+    scales.update({p.kind: (p.scale, p.back) for p in pending if p.generic})
     # random-effects fits of every inverse-variance pool at once
-    iv = [p for p in pending if p.kind == SINGLE or pool_method is PoolMethod.IV]
+    iv = [p for p in pending if p.iv(pool_method)]
     fitted: dict[int, tuple[list[StudyEffect], dict[str, Any]] | str] = {}
     for kind in scales:
         batch = [p for p in iv if p.kind == kind]
@@ -1114,6 +1744,7 @@ def _pool_all(
             comps = sorted({i.comparator for i in p.inputs})
             if len(comps) > 1:
                 notes.append("comparator classes differ (" + ", ".join(comps) + "): see the subgroups")
+        notes += p.notes
         est = PooledEstimate(
             p.indication,
             p.endpoint,
@@ -1125,6 +1756,8 @@ def _pool_all(
             notes=tuple(notes),
             comparator=p.comparator or ("no control" if p.kind == SINGLE else "several"),
             leave_one_out=loo.get(id(p), ()),
+            measure_choice=p.choice,
+            unit=p.unit,
             **summary,
         )
         est = _with_small_study(est, back)
@@ -1161,7 +1794,7 @@ def _leave_one_out_all(
     for p in pending:
         if len(p.inputs) < 3:
             continue
-        if p.kind == SINGLE or pool_method is PoolMethod.IV:
+        if p.iv(pool_method):
             y = np.array([i.effect for i in p.inputs])
             v = np.array([i.variance for i in p.inputs])
             for j in range(len(p.inputs)):
@@ -1256,7 +1889,7 @@ def _with_subgroups(
                 )
             )
             continue
-        if p.kind == SINGLE or pool_method is PoolMethod.IV:
+        if p.iv(pool_method):
             ((_st, s),) = _fit_iv(
                 [members], scale=scale, back=back, tau2_method=tau2_method, summary_ci=summary_ci
             )
