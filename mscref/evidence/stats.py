@@ -66,6 +66,67 @@ def higher_is_better(endpoint: str) -> bool:
     return not any(word in endpoint for word in HARMS)
 
 
+#: Words of a continuous endpoint where a lower value is better (pain, disability, severity scores).
+LOWER_IS_BETTER = (
+    "pain",
+    "vas",
+    "womac",
+    "edss",
+    "nihss",
+    "rankin",
+    "mrs",
+    "sledai",
+    "cdai",
+    "pdai",
+    "pasi",
+    "easi",
+    "scorad",
+    "hba1c",
+    "nyha",
+    "fatigue",
+    "stiffness",
+    "disability",
+    "severity",
+    "sofa",
+    "apache",
+)
+#: Words of a continuous endpoint where a higher value is better (function, capacity, oxygenation).
+HIGHER_IS_BETTER = (
+    "walk",
+    "distance",
+    "alsfrs",
+    "fev1",
+    "fvc",
+    "ejection",
+    "lvef",
+    "pao2",
+    "function",
+    "quality",
+    "koos",
+)
+#: Words of a time-to-event endpoint whose event is good news (so a hazard ratio above 1 favours MSC).
+GOOD_EVENTS = ("response", "remission", "recovery", "engraftment", "healing", "closure")
+
+
+def favours(p: PooledEstimate) -> tuple[str, str]:
+    """Labels either side of no effect, left then right. For counts and reported OR/RR/RD they
+    depend on whether the endpoint is a good outcome or a harm; a hazard ratio below 1 favours
+    MSC unless the event is good news; for a difference of means, on whether a lower or a higher
+    value is better — and when the endpoint does not say, the labels say only which arm is higher."""
+    good = ("favours control", "favours MSC")
+    bad = ("favours MSC", "favours control")
+    endpoint = p.endpoint
+    if p.kind.startswith("hazard ratio"):
+        return good if any(w in endpoint for w in GOOD_EVENTS) else bad
+    if p.kind.startswith(("mean difference", "standardised mean difference", "ratio of means")):
+        if any(w in endpoint for w in LOWER_IS_BETTER):
+            return bad
+        if any(w in endpoint for w in HIGHER_IS_BETTER):
+            return good
+        return ("higher with control", "higher with MSC")
+    return good if higher_is_better(endpoint) else bad
+
+
 class PoolingError(MscrefError):
     """Outcomes that must not be pooled together were asked to be."""
 
@@ -151,7 +212,11 @@ class ArmMeans:
 
     def shown(self) -> str:
         unit = "" if not self.unit else ("%" if self.unit == "%" else f" {self.unit}")
-        n = f"n = {self.n}" if self.n is not None else "n not reported"
+        n = (
+            "n not reported"
+            if self.n is None
+            else f"n = {self.n}" + (" (arm size)" if self.n_from_arm else "")
+        )
         if self.mean is not None:
             sd = "no SD" if self.sd is None else f"SD {self.sd:.4g}" + (" from SE" if self.sd_from_se else "")
             return f"mean {self.mean:g}{unit} ({sd}), {n}"
@@ -199,6 +264,7 @@ class EffectRow:
     unit: str | None
     adjusted: bool | None
     use: str = ""
+    measure_label: str | None = None  # as the source words it
 
 
 @record
@@ -217,6 +283,17 @@ class StudyEffect:
     group: str = ""  # the study's subgroup, when the pool is split
     comparator: str = ""
     means: tuple[ArmMeans, ...] = ()  # a continuous outcome's arms, MSC arm first
+
+    def arm_cells(self) -> list[str]:
+        """Each arm's figures for a forest's columns: events/total, or mean ± SD (n)."""
+        if self.means:
+            return [
+                f"{m.mean:.3g} ± {m.sd:.3g} ({m.n}{'†' if m.n_from_arm else ''})"
+                if m.mean is not None and m.sd is not None
+                else m.shown()
+                for m in self.means
+            ]
+        return [f"{c.events}/{c.total}{'*' if c.derived else ''}" for c in self.arms]
 
 
 @record
@@ -310,6 +387,40 @@ class PooledEstimate:
     @property
     def is_ratio(self) -> bool:
         return self.scale.startswith("log ")
+
+    @property
+    def arm_caption(self) -> str:
+        """What the arm columns hold: '' for reported estimates, which have none."""
+        if any(s.means for s in self.studies):
+            return "mean ± SD (n)"
+        return "events/total" if any(s.arms for s in self.studies) else ""
+
+    def arm_totals(self) -> list[str]:
+        if any(s.means for s in self.studies):
+            return [str(sum(s.means[i].n or 0 for s in self.studies)) for i in range(2)]
+        if not any(s.arms for s in self.studies):
+            return []
+        width = 1 if self.kind == SINGLE else 2
+        return [
+            f"{sum(s.arms[i].events for s in self.studies)}/{sum(s.arms[i].total for s in self.studies)}"
+            for i in range(width)
+        ]
+
+    def fmt(self, x: float | None, missing: str = "—") -> str:
+        """A figure of this pool: a percentage for rates and risk differences from counts, two
+        decimals (or significant figures when extreme) for ratios and differences of means."""
+        if x is None or not math.isfinite(x):
+            return missing
+        if self.kind in (SINGLE, "risk difference"):
+            return f"{100 * x:.1f}%"
+        if abs(x) >= 1000 or 0 < abs(x) < 0.01:
+            return f"{x:.2g}"
+        return f"{x:.2f}"
+
+    @property
+    def title_kind(self) -> str:
+        """The measure, with its unit for a mean difference."""
+        return f"{self.kind} ({self.unit})" if self.unit else self.kind
 
     @property
     def null(self) -> float | None:
@@ -820,8 +931,9 @@ def _flags(
             out.append("blinding not recorded")
     if any(c.derived for c in counts):
         out.append("counts derived from percentages")
-    if outcome is not None and outcome.secondary and outcome.figure_source is not None:
-        out.append(f"figures from a secondary source ({outcome.figure_source.value})")
+    if outcome is not None and outcome.figure_source is not None:
+        if outcome.secondary:  # the outcome says where its figures were read
+            out.append(f"figures from a secondary source ({outcome.figure_source.value})")
     else:
         kinds = {ds.reference(r).kind.value for r in trial.refs}
         if kinds and kinds <= {"seed", "curation", "news", "web"}:
@@ -1035,7 +1147,7 @@ class _Others:
                 outcome.endpoint_label,
                 outcome.timepoint,
                 comp,
-                e.measure_label or e.measure.value,
+                e.measure.value,
                 e.estimate,
                 e.ci_low,
                 e.ci_high,
@@ -1043,6 +1155,7 @@ class _Others:
                 e.unit,
                 e.adjusted,
                 use,
+                e.measure_label,
             )
         )
 
@@ -1949,6 +2062,23 @@ def evidence_json(ds: Dataset, ev: Evidence, *, clean: bool = True) -> dict[str,
     def arm(c: ArmCount) -> dict[str, Any]:
         return {"arm": c.arm, "label": c.label, "events": c.events, "total": c.total, "derived": c.derived}
 
+    def means(m: ArmMeans) -> dict[str, Any]:
+        return {
+            "arm": m.arm,
+            "label": m.label,
+            "n": m.n,
+            "n_is_arm_size": m.n_from_arm,
+            "mean": m.mean,
+            "sd": m.sd,
+            "sd_from_se": m.sd_from_se,
+            "median": m.median,
+            "q1": m.q1,
+            "q3": m.q3,
+            "range": None if m.range_low is None else [m.range_low, m.range_high],
+            "unit": m.unit,
+            "change_from_baseline": m.change,
+        }
+
     def pooled(p: PooledEstimate) -> dict[str, Any]:
         cert = p.certainty
         return {
@@ -1958,6 +2088,8 @@ def evidence_json(ds: Dataset, ev: Evidence, *, clean: bool = True) -> dict[str,
             "timepoint": p.timepoint,
             "kind": p.kind,
             "scale": p.scale,
+            "measure_choice": p.measure_choice or None,
+            "unit": p.unit,
             "comparator": p.comparator,
             "model": p.model,
             "k": p.k,
@@ -1990,6 +2122,7 @@ def evidence_json(ds: Dataset, ev: Evidence, *, clean: bool = True) -> dict[str,
                     "variance": s.variance,
                     "weight": s.weight,
                     "arms": [arm(c) for c in s.arms],
+                    "arms_continuous": [means(m) for m in s.means],
                     "comparator": s.comparator,
                     "subgroup": s.group or None,
                     "derived": s.derived,
@@ -2086,6 +2219,40 @@ def evidence_json(ds: Dataset, ev: Evidence, *, clean: bool = True) -> dict[str,
                 "reported_p": c.reported_p,
             }
             for c in ev.comparisons
+        ],
+        "continuous": [
+            {
+                "trial": c.trial_id,
+                "indication": c.indication,
+                "endpoint": c.endpoint,
+                "endpoint_label": c.endpoint_label,
+                "timepoint": c.timepoint,
+                "comparator": c.comparator,
+                "arms": [means(m) for m in c.arms],
+                "difference": None if c.difference is None else c.difference.as_dict(),
+                "use": c.use,
+            }
+            for c in ev.continuous
+        ],
+        "reported_effects": [
+            {
+                "trial": e.trial_id,
+                "indication": e.indication,
+                "endpoint": e.endpoint,
+                "endpoint_label": e.endpoint_label,
+                "timepoint": e.timepoint,
+                "comparator": e.comparator,
+                "measure": e.measure,
+                "measure_label": e.measure_label,
+                "estimate": e.estimate,
+                "ci_low": e.low,
+                "ci_high": e.high,
+                "ci_level": e.level,
+                "unit": e.unit,
+                "adjusted": e.adjusted,
+                "use": e.use,
+            }
+            for e in ev.effects
         ],
         "pooled": [pooled(p) for p in ev.pooled],
         "not_pooled": [

@@ -410,3 +410,24 @@ def test_continuous_json_is_strict_and_the_plot_draws_md_on_a_linear_axis(tmp_pa
     assert "Standardised mean difference (Hedges' g)" in text and "Hazard ratio" in text
     assert "(log scale)" in text  # the hazard ratios
     assert "favours MSC" in text
+
+
+def test_certainty_reads_where_each_outcome_s_figures_come_from(tmp_path: Path) -> None:
+    """figure_source is a risk-of-bias proxy: a secondary source (news) rates down, a primary
+    report clears the trial-level proxy (a trial cited only by the seed)."""
+    extra = CONTINUOUS_TRIALS.replace(
+        'endpoint_label: "WOMAC pain"\n        timepoint: "month 6"',
+        'endpoint_label: "WOMAC pain"\n        timepoint: "month 6"\n        figure_source: FS',
+    )
+    trials = extra.split("\n  - id: ")
+    news = trials[1].replace("FS", "news")
+    primary = [t.replace("FS", "primary") for t in trials[2:5]]
+    data = _with_trials(tmp_path, "\n  - id: ".join(["", news, *primary]))
+    ev = analyse(load_dataset(data), EvidenceFilter(indication="knee-oa", endpoints=("womac-pain",)))
+    (pool,) = ev.pooled
+    assert pool.certainty is not None
+    (rob,) = [s for s in pool.certainty.steps if s.domain == "risk of bias"]
+    assert "zz-cont-1: figures from a secondary source (news)" in rob.reason
+    assert "zz-cont-2" not in rob.reason and "secondary sources only" not in rob.reason
+    (imp,) = [s for s in pool.certainty.steps if s.domain == "imprecision"]
+    assert "participants in all (fewer than 400)" in imp.reason
