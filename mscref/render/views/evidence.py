@@ -363,7 +363,7 @@ def effects_table(ev: Evidence) -> Table:
                 e.trial_id,
                 e.endpoint_label,
                 e.timepoint or "",
-                e.measure_label or e.measure.upper(),
+                f"{e.measure_label} ({e.measure.upper()})" if e.measure_label else e.measure.upper(),
                 f"{e.estimate:g}" + (f" {e.unit}" if e.unit else ""),
                 ci,
                 adjusted,
