@@ -918,7 +918,11 @@ class _Pending:
 
 
 def _flags(
-    ds: Dataset, trial: Trial, counts: list[ArmCount], outcome: Outcome | None = None
+    ds: Dataset,
+    trial: Trial,
+    counts: list[ArmCount],
+    outcome: Outcome | None = None,
+    memo: dict[str, tuple[bool, bool]] | None = None,
 ) -> tuple[str, ...]:
     """Risk-of-bias proxies the data holds for one study's result: the design's blinding,
     derived counts, where the figures were read (the outcome's figure_source, else the trial's
@@ -931,18 +935,31 @@ def _flags(
             out.append("blinding not recorded")
     if any(c.derived for c in counts):
         out.append("counts derived from percentages")
+    secondary_refs, contradicted = _trial_proxies(ds, trial, {} if memo is None else memo)
     if outcome is not None and outcome.figure_source is not None:
         if outcome.secondary:  # the outcome says where its figures were read
             out.append(f"figures from a secondary source ({outcome.figure_source.value})")
-    else:
-        kinds = {ds.reference(r).kind.value for r in trial.refs}
-        if kinds and kinds <= {"seed", "curation", "news", "web"}:
-            out.append("figures from secondary sources only")
+    elif secondary_refs:
+        out.append("figures from secondary sources only")
     if outcome is not None and outcome.analysis and "post hoc" in outcome.analysis.lower():
         out.append("post hoc analysis")
-    if any(c.verdict.value == "contradicted" for c in ds.claims_about(trial.id)):
+    if contradicted:
         out.append("the seed's claim about it is contradicted")
     return tuple(out)
+
+
+def _trial_proxies(ds: Dataset, trial: Trial, memo: dict[str, tuple[bool, bool]]) -> tuple[bool, bool]:
+    """(cited only by secondary references, a seed claim about it contradicted), once per trial
+    in one analysis (a trial has many outcomes, and the lookups scan the references and claims)."""
+    got = memo.get(trial.id)
+    if got is None:
+        kinds = {ds.reference(r).kind.value for r in trial.refs}
+        got = (
+            bool(kinds) and kinds <= {"seed", "curation", "news", "web"},
+            any(c.verdict.value == "contradicted" for c in ds.claims_about(trial.id)),
+        )
+        memo[trial.id] = got
+    return got
 
 
 # ------------------------------------------------------------------------------------------
@@ -988,6 +1005,7 @@ class _Others:
         self.effect_rows: list[EffectRow] = []
         self.means: list[_MeansItem] = []
         self.effects: list[_EffectItem] = []
+        self.memo: dict[str, tuple[bool, bool]] = {}
 
     def _arm(self, trial: Trial, a: Any) -> tuple[ArmMeans, Any]:
         from mscref.evidence.continuous import arm_summary_from_model
@@ -1224,16 +1242,48 @@ class _Others:
             out.append(item)
         return out
 
-    def _input(self, i: _Input, trial: Trial, outcome: Outcome, comp: str, **extra: Any) -> _Input:
-        return _replace(
-            i,
-            timepoint=outcome.timepoint,
-            group=subgroup_of(self.ds, trial, self.subgroup) if self.subgroup else "",
-            comparator=comp,
-            flags=_flags(self.ds, trial, [], outcome),
-            randomized=bool(trial.design.randomized),
-            **extra,
+    def _input(
+        self,
+        i: _Input,
+        trial: Trial,
+        outcome: Outcome,
+        label: str | None = None,
+        means: tuple[ArmMeans, ...] = (),
+    ) -> _Input:
+        return _Input(
+            i.trial_id,
+            i.label if label is None else label,
+            i.effect,
+            i.variance,
+            False,
+            False,
+            outcome.timepoint,
+            (),
+            subgroup_of(self.ds, trial, self.subgroup) if self.subgroup else "",
+            comparator_class(trial),
+            _flags(self.ds, trial, [], outcome, self.memo),
+            bool(trial.design.randomized),
+            means,
         )
+
+    @staticmethod
+    def _batched(
+        parts: list[list[_T]], convert: Callable[[list[_T]], tuple[list[_Input], list[tuple[str, str]]]]
+    ) -> list[tuple[list[_Input], list[tuple[str, str]]]]:
+        """``convert`` over every part in one call (one array operation for all pools), split
+        back into the parts; part by part when something was refused (the positions shift)."""
+        flat = [x for part in parts for x in part]
+        if not flat:
+            return []
+        raw, refused = convert(flat)
+        if refused or len(raw) != len(flat):
+            return [convert(part) for part in parts]
+        out: list[tuple[list[_Input], list[tuple[str, str]]]] = []
+        start = 0
+        for part in parts:
+            out.append((raw[start : start + len(part)], []))
+            start += len(part)
+        return out
 
     def queue(self, pending: list[_Pending]) -> None:
         """Group like outcomes and queue their pools (or list why not)."""
@@ -1241,6 +1291,8 @@ class _Others:
         self._queue_effects(pending)
 
     def _queue_means(self, pending: list[_Pending]) -> None:
+        from functools import partial
+
         from mscref.evidence.continuous import ContinuousStudy, continuous_inputs
 
         split = self.subgroup is Subgroup.COMPARATOR
@@ -1254,6 +1306,7 @@ class _Others:
                 "" if split else comp,
             )
             groups[key].append(m)
+        plans: list[tuple[str, str, int | None, str, str, list[_MeansItem], list[str], str, str]] = []
         for (ind, endpoint, days, comp), items in sorted(
             groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or -1, kv[0][3])
         ):
@@ -1290,13 +1343,22 @@ class _Others:
                         "changes from baseline and final values are pooled apart: their SDs differ, "
                         "so an SMD must not mix them (Cochrane Handbook 10.5.2)"
                     )
-            kind = _OTHER_SCALES[measure][0]
             for part in parts:
-                studies = [
+                plans.append((ind, endpoint, days, comp, measure, part, notes, choice, units[0]))
+        for measure in ("md", "smd"):
+            mine = [plan for plan in plans if plan[4] == measure]
+            studies = [
+                [
                     ContinuousStudy(m.trial.id, m.summaries[0], m.summaries[1], m.outcome.timepoint)
-                    for m in part
+                    for m in plan[5]
                 ]
-                raw, _refused = continuous_inputs(studies, measure)
+                for plan in mine
+            ]
+            converted = self._batched(studies, partial(continuous_inputs, measure=measure))
+            for (ind, endpoint, days, comp, _m, part, notes, choice, unit), (raw, _refused) in zip(
+                mine, converted, strict=True
+            ):
+                kind = _OTHER_SCALES[measure][0]
                 by_id = {m.trial.id: m for m in part}
                 inputs = []
                 for i in raw:
@@ -1307,16 +1369,7 @@ class _Others:
                         f"n = {m.treatment.n}{star} vs {m.control.mean:g} ± {m.control.sd:.3g}, "
                         f"n = {m.control.n}{star})"
                     )
-                    inputs.append(
-                        self._input(
-                            i,
-                            m.trial,
-                            m.outcome,
-                            comparator_class(m.trial),
-                            label=label,
-                            means=(m.treatment, m.control),
-                        )
-                    )
+                    inputs.append(self._input(i, m.trial, m.outcome, label, (m.treatment, m.control)))
                 extra = list(notes)
                 if any(m.treatment.n_from_arm or m.control.n_from_arm for m in part):
                     extra.append("† n is the arm's size: the number analysed is not reported")
@@ -1327,7 +1380,7 @@ class _Others:
                             m.trial.id for m in part if m.treatment.sd_from_se or m.control.sd_from_se
                         )
                     )
-                if len(parts) > 1:
+                if any("pooled apart" in n for n in notes):
                     extra.append(
                         "this pool: "
                         + (
@@ -1346,7 +1399,7 @@ class _Others:
                     inputs,
                     tuple(extra),
                     choice,
-                    units[0] if measure == "md" else None,
+                    unit if measure == "md" else None,
                     measure,
                 )
 
@@ -1368,26 +1421,27 @@ class _Others:
                 e.unit,
             )
             egroups[key].append(e)
-        for (measure, ind, endpoint, days, comp, unit), items in sorted(
-            egroups.items(),
-            key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], kv[0][3] or -1, kv[0][4], kv[0][5] or ""),
-        ):
+        keys = sorted(
+            egroups, key=lambda k: (k[0], k[1], k[2], k[3] if k[3] is not None else -1, k[4], k[5] or "")
+        )
+        kept = {k: self._dedupe(k[1], k[2], _OTHER_SCALES[k[0]][0] + REPORTED, egroups[k]) for k in keys}
+        converted: dict[tuple[str, str, str, int | None, str, str | None], Any] = {}
+        for measure in sorted({k[0] for k in keys}):
+            mine = [k for k in keys if k[0] == measure]
+            reported = [
+                [reported_effect_from_model(e.trial.id, e.effect, e.outcome.timepoint) for e in kept[k]]
+                for k in mine
+            ]
+            converted.update(zip(mine, self._batched(reported, reported_inputs), strict=True))
+        for key in keys:
+            measure, ind, endpoint, days, comp, unit = key
             kind = _OTHER_SCALES[measure][0] + REPORTED
-            items = self._dedupe(ind, endpoint, kind, items)
-            reported = [reported_effect_from_model(e.trial.id, e.effect, e.outcome.timepoint) for e in items]
-            raw, refused = reported_inputs(reported)
+            items = kept[key]
+            raw, refused = converted[key]
             for tid, why in refused:
                 self.refusals.append(Refusal(ind, endpoint, None, kind, why, tid, comp or None))
             by_id = {e.trial.id: e for e in items}
-            inputs = [
-                self._input(
-                    i,
-                    by_id[i.trial_id].trial,
-                    by_id[i.trial_id].outcome,
-                    comparator_class(by_id[i.trial_id].trial),
-                )
-                for i in raw
-            ]
+            inputs = [self._input(i, by_id[i.trial_id].trial, by_id[i.trial_id].outcome) for i in raw]
             if not inputs:
                 continue
             notes = []
@@ -1435,6 +1489,29 @@ def analyse(
 ) -> Evidence:
     """Intervals for every count outcome of the selected trials, and every legitimate pool;
     every outcome with numbers that is not pooled is listed with its reason."""
+    import gc
+
+    # tens of thousands of small records and no cycles: the cyclic collector would only rescan
+    # them over and over (as the loader, pause it)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _analyse(ds, flt, ci_method, measure, tau2_method, summary_ci, pool_method, subgroup)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _analyse(
+    ds: Dataset,
+    flt: EvidenceFilter,
+    ci_method: CIMethod,
+    measure: Measure,
+    tau2_method: Tau2Method,
+    summary_ci: SummaryCI,
+    pool_method: PoolMethod,
+    subgroup: Subgroup | None,
+) -> Evidence:
     import numpy as np
 
     from mscref.evidence.intervals import chi_square_p, proportion_ci
@@ -1451,6 +1528,7 @@ def analyse(
     timepoints: dict[tuple[str, str], set[str]] = defaultdict(set)
     kind_cmp = _MEASURE[measure][0]
     others = _Others(ds, subgroup, refusals, labels, timepoints)
+    memo = others.memo  # risk-of-bias proxies of each trial, looked up once
 
     for trial in _selected(ds, flt):
         for outcome in trial.outcomes:
@@ -1627,7 +1705,7 @@ def analyse(
                 (c,),
                 subgroup_of(ds, t, subgroup) if subgroup else "",
                 comparator_class(t),
-                _flags(ds, t, [c], o),
+                _flags(ds, t, [c], o, memo),
                 False,
             )
         )
@@ -1658,7 +1736,7 @@ def analyse(
                 (tr, ct),
                 subgroup_of(ds, t, subgroup) if subgroup else "",
                 comp,
-                _flags(ds, t, [tr, ct], o),
+                _flags(ds, t, [tr, ct], o, memo),
                 bool(t.design.randomized),
             )
         )
