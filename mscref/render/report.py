@@ -410,11 +410,11 @@ def _evidence_blocks(
     if ev.pooled:
         blocks.append(certainty_table(ev))
     if ev.comparisons:
-        blocks.append(comparisons_table(ev))
+        blocks.append(comparisons_table(ev, lang))
     if ev.continuous:
-        blocks.append(continuous_table(ev))
+        blocks.append(continuous_table(ev, lang))
     if ev.effects:
-        blocks.append(effects_table(ev))
+        blocks.append(effects_table(ev, lang))
     if ev.refusals:
-        blocks.append(refusals_table(ev))
+        blocks.append(refusals_table(ev, lang))
     return blocks

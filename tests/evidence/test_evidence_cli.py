@@ -431,3 +431,13 @@ def test_certainty_reads_where_each_outcome_s_figures_come_from(tmp_path: Path) 
     assert "zz-cont-2" not in rob.reason and "secondary sources only" not in rob.reason
     (imp,) = [s for s in pool.certainty.steps if s.domain == "imprecision"]
     assert "participants in all (fewer than 400)" in imp.reason
+
+
+def test_lang_zh_gives_the_headers_i18n_holds() -> None:
+    en = runner.invoke(app, ["evidence", "--indication", "gvhd", "--format", "markdown"])
+    zh = runner.invoke(app, ["evidence", "--indication", "gvhd", "--format", "markdown", "--lang", "zh"])
+    assert en.exit_code == zh.exit_code == 0, zh.stderr
+    assert "| Trial | Arm | Endpoint | Timepoint | Design |" in en.stdout
+    assert "| 试验 | 组别 | 终点 | 时间点 | 设计 |" in zh.stdout
+    assert "| 适应症 | 终点 | 时间点 | 类型 | 试验 |" in zh.stdout  # not pooled
+    assert "移植物抗宿主病" in zh.stdout or "Graft-versus-host" not in zh.stdout  # indication names too

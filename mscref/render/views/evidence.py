@@ -7,10 +7,20 @@ import math
 from mscref.data.dataset import Dataset
 from mscref.evidence.methods import CI_NAMES
 from mscref.evidence.stats import Evidence, PooledEstimate, StudyEffect, favours
-from mscref.render.i18n import Lang, name_in
+from mscref.render.i18n import Lang, label, name_in
 from mscref.render.output import Table
 
 WIDTH = 25
+
+
+def _h(key: str, lang: Lang) -> str:
+    """A column header the i18n labels hold, in ``lang``."""
+    text = label(key, lang)
+    return text[0].upper() + text[1:] if lang is Lang.EN else text
+
+
+def _trial(lang: Lang) -> str:
+    return _h("trial_record", lang)
 
 
 def _pct(x: float) -> str:
@@ -52,7 +62,7 @@ def text_forest(
     return "".join(cells)
 
 
-def proportions_table(ev: Evidence) -> Table:
+def proportions_table(ev: Evidence, lang: Lang = Lang.EN) -> Table:
     rows = []
     for p in ev.proportions:
         c, iv = p.count, p.interval
@@ -74,14 +84,18 @@ def proportions_table(ev: Evidence) -> Table:
         "the logit scale that it pools). Forest axis 0–100%."
     ]
     if any(p.count.derived for p in ev.proportions):
-        notes.append("* counts derived from reported percentages and arm sizes")
+        notes.append(
+            label("derived_note", lang)
+            if lang is Lang.ZH
+            else "* counts derived from reported percentages and arm sizes"
+        )
     return Table(
         (
-            "Trial",
-            "Arm",
-            "Endpoint",
-            "Timepoint",
-            "Design",
+            _trial(lang),
+            _h("arm", lang),
+            _h("endpoint", lang),
+            _h("timepoint", lang),
+            _h("design", lang),
             "Events/total",
             "Rate",
             "95% CI",
@@ -93,7 +107,7 @@ def proportions_table(ev: Evidence) -> Table:
     )
 
 
-def comparisons_table(ev: Evidence) -> Table:
+def comparisons_table(ev: Evidence, lang: Lang = Lang.EN) -> Table:
     rows = []
     for c in ev.comparisons:
         t, k = c.treatment, c.control
@@ -116,9 +130,9 @@ def comparisons_table(ev: Evidence) -> Table:
         )
     return Table(
         (
-            "Trial",
-            "Endpoint",
-            "Timepoint",
+            _trial(lang),
+            _h("endpoint", lang),
+            _h("timepoint", lang),
             "MSC arm",
             "Control",
             "Risk difference (95% CI)",
@@ -325,7 +339,7 @@ def certainty_table(ev: Evidence) -> Table:
     )
 
 
-def continuous_table(ev: Evidence) -> Table:
+def continuous_table(ev: Evidence, lang: Lang = Lang.EN) -> Table:
     """Every continuous outcome's arms as reported — medians included, which are shown and never
     pooled as means — with the mean difference where both arms have a mean, SD and n."""
     rows = []
@@ -346,14 +360,22 @@ def continuous_table(ev: Evidence) -> Table:
     if any(a.sd_from_se for c in ev.continuous for a in c.arms):
         notes.append("SD from SE: the SD computed from a reported standard error (SD = SE √n).")
     return Table(
-        ("Trial", "Endpoint", "Timepoint", "MSC arm", "Control", "Mean difference (95% CI)", "Used"),
+        (
+            _trial(lang),
+            _h("endpoint", lang),
+            _h("timepoint", lang),
+            "MSC arm",
+            "Control",
+            "Mean difference (95% CI)",
+            "Used",
+        ),
         tuple(rows),
         title="Continuous outcomes (as reported)",
         notes=tuple(notes),
     )
 
 
-def effects_table(ev: Evidence) -> Table:
+def effects_table(ev: Evidence, lang: Lang = Lang.EN) -> Table:
     rows = []
     for e in ev.effects:
         ci = "" if e.low is None or e.high is None else f"{e.low:g} to {e.high:g} ({100 * e.level:g}% CI)"
@@ -371,7 +393,16 @@ def effects_table(ev: Evidence) -> Table:
             )
         )
     return Table(
-        ("Trial", "Endpoint", "Timepoint", "Measure", "Estimate", "Interval", "Adjusted", "Used"),
+        (
+            _trial(lang),
+            _h("endpoint", lang),
+            _h("timepoint", lang),
+            "Measure",
+            "Estimate",
+            "Interval",
+            "Adjusted",
+            "Used",
+        ),
         tuple(rows),
         title="Effects as reported (MSC arm vs control)",
         notes=(
@@ -381,9 +412,16 @@ def effects_table(ev: Evidence) -> Table:
     )
 
 
-def refusals_table(ev: Evidence) -> Table:
+def refusals_table(ev: Evidence, lang: Lang = Lang.EN) -> Table:
     return Table(
-        ("Indication", "Endpoint", "Timepoint", "Kind", "Trial", "Not pooled because"),
+        (
+            _h("indication", lang),
+            _h("endpoint", lang),
+            _h("timepoint", lang),
+            _h("kind", lang),
+            _trial(lang),
+            "Not pooled because",
+        ),
         tuple(
             (r.indication, r.endpoint, r.timepoint or "", r.kind, r.trial_id or "", r.reason)
             for r in ev.refusals
@@ -396,13 +434,13 @@ def refusals_table(ev: Evidence) -> Table:
 def evidence_tables(ds: Dataset, ev: Evidence, lang: Lang) -> list[Table]:
     tables = []
     if ev.proportions:
-        tables.append(proportions_table(ev))
+        tables.append(proportions_table(ev, lang))
     if ev.comparisons:
-        tables.append(comparisons_table(ev))
+        tables.append(comparisons_table(ev, lang))
     if ev.continuous:
-        tables.append(continuous_table(ev))
+        tables.append(continuous_table(ev, lang))
     if ev.effects:
-        tables.append(effects_table(ev))
+        tables.append(effects_table(ev, lang))
     for p in ev.pooled:
         tables.append(pooled_table(ds, p, lang))
         if p.leave_one_out:
@@ -410,5 +448,5 @@ def evidence_tables(ds: Dataset, ev: Evidence, lang: Lang) -> list[Table]:
     if ev.pooled:
         tables.append(certainty_table(ev))
     if ev.refusals:
-        tables.append(refusals_table(ev))
+        tables.append(refusals_table(ev, lang))
     return tables
