@@ -2,9 +2,12 @@
 
 Start from the design (randomized comparisons high, anything else low), then rate down — never
 up — for what the data can show: risk-of-bias proxies (open-label or unrecorded blinding,
-counts derived from percentages, figures from secondary sources only, a contradicted claim),
-inconsistency (I², a prediction interval crossing no effect), imprecision (a CI crossing no
-effect, few events), few studies, and small-study effects when Egger's test can be run. Every
+counts derived from percentages, figures from a secondary source — the outcome's
+``figure_source`` (conference, review, news, press release), else a trial cited only by
+secondary references —, a post hoc analysis, a contradicted claim; a trial whose source
+contradicts itself or an outcome marked ``no_pooling`` never reaches a pool), inconsistency (I²,
+a prediction interval crossing no effect), imprecision (a CI crossing no effect, few events or
+few participants), few studies, and small-study effects when Egger's test can be run. Every
 step carries its reason. What a panel would weigh that the data does not hold (indirectness,
 the size of an important effect, reasons to rate up) is left out and said to be left out.
 """
@@ -22,6 +25,8 @@ if TYPE_CHECKING:  # pragma: no cover
 LEVELS = ("very low", "low", "moderate", "high")
 #: GRADE's rule of thumb for an optimal information size in events.
 FEW_EVENTS = 300
+#: ... and in participants for a continuous outcome.
+FEW_PARTICIPANTS = 400
 NOTE = (
     "automated first pass from the data's own fields, not a GRADE panel's judgement: indirectness "
     "and reasons to rate up are not assessed"
@@ -91,12 +96,16 @@ def rate(p: PooledEstimate, studies: Sequence[_Study]) -> Certainty:
     # risk of bias: proxies weighted by the studies that carry them
     flagged = [s for s in studies if s.flags]
     share = sum(weight.get(s.trial_id, 0.0) for s in flagged)
+    what = "; ".join(f"{s.trial_id}: {', '.join(s.flags)}" for s in flagged)
     if flagged and share >= 0.5:
-        what = "; ".join(f"{s.trial_id}: {', '.join(s.flags)}" for s in flagged)
         steps.append(Step("risk of bias", -1, f"{100 * share:.0f}% of the weight from studies with {what}"))
     elif flagged:
         steps.append(
-            Step("risk of bias", 0, f"proxies only in studies carrying {100 * share:.0f}% of the weight")
+            Step(
+                "risk of bias",
+                0,
+                f"proxies only in studies carrying {100 * share:.0f}% of the weight ({what})",
+            )
         )
     else:
         steps.append(Step("risk of bias", 0, "no risk-of-bias proxy in the data"))
@@ -121,6 +130,9 @@ def rate(p: PooledEstimate, studies: Sequence[_Study]) -> Certainty:
         reasons.append(f"the 95% CI spans {100 * (p.high - p.low):.0f} percentage points")
     if any(s.arms for s in p.studies) and events < FEW_EVENTS:
         reasons.append(f"{events} events in all (fewer than {FEW_EVENTS})")
+    participants = sum(m.n or 0 for s in p.studies for m in s.means)
+    if any(s.means for s in p.studies) and participants < FEW_PARTICIPANTS:
+        reasons.append(f"{participants} participants in all (fewer than {FEW_PARTICIPANTS})")
     steps.append(Step("imprecision", -min(2, len(reasons)), "; ".join(reasons) or "precise enough"))
     # few studies
     if p.k < 3:

@@ -5,9 +5,10 @@ are (same τ² estimators, summary intervals, prediction interval, leave-one-out
 Medians and IQRs are shown, never pooled as means: a study that reports only a median is
 refused with that reason (no conversion method is applied silently).
 
-The data model's continuous fields are wired in through the two adapters at the bottom,
+The data model's continuous fields reach the analysis (``analyse`` in
+:mod:`mscref.evidence.stats`) through the two adapters at the bottom,
 :func:`arm_summary_from_model` and :func:`reported_effect_from_model`, which read attributes by
-name and so take the model's records as they are, once they exist.
+name.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from mscref.data.record import record
 from mscref.evidence.methods import Measure, PoolMethod, SummaryCI, Tau2Method
 from mscref.evidence.stats import (
     _OTHER_SCALES,
+    RATIO_KINDS,
     PooledEstimate,
     _fit_iv,
     _Input,
@@ -163,7 +165,7 @@ def reported_inputs(effects: list[ReportedEffect]) -> tuple[list[_Input], list[t
             for e in effects
         ]
     for e in effects:
-        ratio = e.measure in ("hr", "or", "rr")
+        ratio = e.measure in RATIO_KINDS
         if not e.low <= e.estimate <= e.high or (ratio and e.low <= 0):
             refused.append(
                 (e.trial_id, f"the CI {e.low:g}–{e.high:g} does not hold the estimate {e.estimate:g}")
@@ -172,7 +174,7 @@ def reported_inputs(effects: list[ReportedEffect]) -> tuple[list[_Input], list[t
             usable.append(e)
     if not usable:
         return [], refused
-    ratio = usable[0].measure in ("hr", "or", "rr")
+    ratio = usable[0].measure in RATIO_KINDS
     y, v = from_interval(
         np.array([e.estimate for e in usable]),
         np.array([e.low for e in usable]),
@@ -239,13 +241,13 @@ def pool_inputs(
 
 
 # ------------------------------------------------------------------------------------------
-# Adapters from the data model (wired when the model holds continuous outcomes)
+# Adapters from the data model (analyse() in mscref.evidence.stats calls them)
 
 
 def arm_summary_from_model(arm: Any) -> ArmSummary:
     """An arm result of the data model as an :class:`ArmSummary`. Reads, by name, ``n`` (or
-    ``total``), ``mean``, ``sd``, ``se``, ``median``, ``q1`` and ``q3`` (each may be absent or
-    None); the IQR may instead be given as ``iqr_low``/``iqr_high``."""
+    ``n_analysed``, else ``total``), ``mean``, ``sd``, ``se``, ``median``, ``q1`` and ``q3``
+    (each may be absent or None); the IQR may instead be given as ``iqr_low``/``iqr_high``."""
 
     def get(*names: str) -> Any:
         for name in names:
@@ -255,7 +257,7 @@ def arm_summary_from_model(arm: Any) -> ArmSummary:
         return None
 
     return ArmSummary(
-        n=get("n", "total"),
+        n=get("n", "n_analysed", "total"),
         mean=get("mean"),
         sd=get("sd"),
         se=get("se"),
@@ -268,7 +270,7 @@ def arm_summary_from_model(arm: Any) -> ArmSummary:
 def reported_effect_from_model(trial_id: str, effect: Any, timepoint: str | None = None) -> ReportedEffect:
     """A reported effect of the data model as a :class:`ReportedEffect`. Reads ``measure``
     (HR, OR, RR, MD, SMD in any case; an enum's value is taken), ``estimate``, ``low``/``high``
-    (or ``ci_low``/``ci_high``) and ``level`` (0.95 or 95; default 0.95)."""
+    (or ``ci_low``/``ci_high``) and ``level`` or ``ci_level`` (0.95 or 95; default 0.95)."""
     measure = effect.measure
     measure = str(getattr(measure, "value", measure)).lower()
     low = getattr(effect, "low", None)
@@ -277,7 +279,7 @@ def reported_effect_from_model(trial_id: str, effect: Any, timepoint: str | None
         low = effect.ci_low
     if high is None:
         high = effect.ci_high
-    level = getattr(effect, "level", None) or 0.95
+    level = getattr(effect, "level", None) or getattr(effect, "ci_level", None) or 0.95
     if level > 1:
         level = level / 100
     return ReportedEffect(

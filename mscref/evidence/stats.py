@@ -66,6 +66,67 @@ def higher_is_better(endpoint: str) -> bool:
     return not any(word in endpoint for word in HARMS)
 
 
+#: Words of a continuous endpoint where a lower value is better (pain, disability, severity scores).
+LOWER_IS_BETTER = (
+    "pain",
+    "vas",
+    "womac",
+    "edss",
+    "nihss",
+    "rankin",
+    "mrs",
+    "sledai",
+    "cdai",
+    "pdai",
+    "pasi",
+    "easi",
+    "scorad",
+    "hba1c",
+    "nyha",
+    "fatigue",
+    "stiffness",
+    "disability",
+    "severity",
+    "sofa",
+    "apache",
+)
+#: Words of a continuous endpoint where a higher value is better (function, capacity, oxygenation).
+HIGHER_IS_BETTER = (
+    "walk",
+    "distance",
+    "alsfrs",
+    "fev1",
+    "fvc",
+    "ejection",
+    "lvef",
+    "pao2",
+    "function",
+    "quality",
+    "koos",
+)
+#: Words of a time-to-event endpoint whose event is good news (so a hazard ratio above 1 favours MSC).
+GOOD_EVENTS = ("response", "remission", "recovery", "engraftment", "healing", "closure")
+
+
+def favours(p: PooledEstimate) -> tuple[str, str]:
+    """Labels either side of no effect, left then right. For counts and reported OR/RR/RD they
+    depend on whether the endpoint is a good outcome or a harm; a hazard ratio below 1 favours
+    MSC unless the event is good news; for a difference of means, on whether a lower or a higher
+    value is better — and when the endpoint does not say, the labels say only which arm is higher."""
+    good = ("favours control", "favours MSC")
+    bad = ("favours MSC", "favours control")
+    endpoint = p.endpoint
+    if p.kind.startswith("hazard ratio"):
+        return good if any(w in endpoint for w in GOOD_EVENTS) else bad
+    if p.kind.startswith(("mean difference", "standardised mean difference", "ratio of means")):
+        if any(w in endpoint for w in LOWER_IS_BETTER):
+            return bad
+        if any(w in endpoint for w in HIGHER_IS_BETTER):
+            return good
+        return ("higher with control", "higher with MSC")
+    return good if higher_is_better(endpoint) else bad
+
+
 class PoolingError(MscrefError):
     """Outcomes that must not be pooled together were asked to be."""
 
@@ -125,6 +186,88 @@ class ComparisonRow:
 
 
 @record
+class ArmMeans:
+    """One arm of a continuous outcome as reported: n with a mean and SD (or SE), or a median
+    with its quartiles and range."""
+
+    arm: str
+    label: str
+    n: int | None
+    mean: float | None = None
+    sd: float | None = None  # from the SE (SD = SE √n) when sd_from_se
+    sd_from_se: bool = False
+    median: float | None = None
+    q1: float | None = None
+    q3: float | None = None
+    range_low: float | None = None
+    range_high: float | None = None
+    unit: str | None = None
+    change: bool = False  # changes from baseline rather than final values
+    n_from_arm: bool = False  # n is the arm's size, not the number analysed
+
+    @property
+    def usable(self) -> bool:
+        """A mean with its SD and an n of at least 2: what an MD or SMD needs."""
+        return self.mean is not None and self.sd is not None and self.n is not None and self.n >= 2
+
+    def shown(self) -> str:
+        unit = "" if not self.unit else ("%" if self.unit == "%" else f" {self.unit}")
+        n = (
+            "n not reported"
+            if self.n is None
+            else f"n = {self.n}" + (" (arm size)" if self.n_from_arm else "")
+        )
+        if self.mean is not None:
+            sd = "no SD" if self.sd is None else f"SD {self.sd:.4g}" + (" from SE" if self.sd_from_se else "")
+            return f"mean {self.mean:g}{unit} ({sd}), {n}"
+        if self.median is not None:
+            parts = [f"median {self.median:g}{unit}"]
+            if self.q1 is not None and self.q3 is not None:
+                parts.append(f"IQR {self.q1:g}–{self.q3:g}")
+            if self.range_low is not None and self.range_high is not None:
+                parts.append(f"range {self.range_low:g}–{self.range_high:g}")
+            return f"{', '.join(parts)}, {n}"
+        return n
+
+
+@record
+class ContinuousRow:
+    """A continuous outcome's arms as reported, and (MSC arm vs control, both with mean, SD and
+    n) the mean difference with its 95% CI."""
+
+    trial_id: str
+    indication: str
+    endpoint: str
+    endpoint_label: str
+    timepoint: str | None
+    comparator: str
+    arms: tuple[ArmMeans, ...]
+    difference: Interval | None = None
+    use: str = ""  # how the analysis uses it: a pool, or why not
+
+
+@record
+class EffectRow:
+    """An effect estimate as the source reports it, and how the analysis uses it."""
+
+    trial_id: str
+    indication: str
+    endpoint: str
+    endpoint_label: str
+    timepoint: str | None
+    comparator: str
+    measure: str
+    estimate: float
+    low: float | None
+    high: float | None
+    level: float
+    unit: str | None
+    adjusted: bool | None
+    use: str = ""
+    measure_label: str | None = None  # as the source words it
+
+
+@record
 class StudyEffect:
     trial_id: str
     label: str  # with its denominators, e.g. "msb-gvhd001 (38/54)"
@@ -139,6 +282,18 @@ class StudyEffect:
     arms: tuple[ArmCount, ...] = ()  # MSC arm first; one arm for a single-arm rate
     group: str = ""  # the study's subgroup, when the pool is split
     comparator: str = ""
+    means: tuple[ArmMeans, ...] = ()  # a continuous outcome's arms, MSC arm first
+
+    def arm_cells(self) -> list[str]:
+        """Each arm's figures for a forest's columns: events/total, or mean ± SD (n)."""
+        if self.means:
+            return [
+                f"{m.mean:.3g} ± {m.sd:.3g} ({m.n}{'†' if m.n_from_arm else ''})"
+                if m.mean is not None and m.sd is not None
+                else m.shown()
+                for m in self.means
+            ]
+        return [f"{c.events}/{c.total}{'*' if c.derived else ''}" for c in self.arms]
 
 
 @record
@@ -222,6 +377,8 @@ class PooledEstimate:
     egger: EggerTest | None = None
     small_study_note: str = ""
     certainty: Certainty | None = None
+    measure_choice: str = ""  # for a continuous pool: why MD or SMD
+    unit: str | None = None  # of a mean difference
 
     @property
     def k(self) -> int:
@@ -230,6 +387,40 @@ class PooledEstimate:
     @property
     def is_ratio(self) -> bool:
         return self.scale.startswith("log ")
+
+    @property
+    def arm_caption(self) -> str:
+        """What the arm columns hold: '' for reported estimates, which have none."""
+        if any(s.means for s in self.studies):
+            return "mean ± SD (n)"
+        return "events/total" if any(s.arms for s in self.studies) else ""
+
+    def arm_totals(self) -> list[str]:
+        if any(s.means for s in self.studies):
+            return [str(sum(s.means[i].n or 0 for s in self.studies)) for i in range(2)]
+        if not any(s.arms for s in self.studies):
+            return []
+        width = 1 if self.kind == SINGLE else 2
+        return [
+            f"{sum(s.arms[i].events for s in self.studies)}/{sum(s.arms[i].total for s in self.studies)}"
+            for i in range(width)
+        ]
+
+    def fmt(self, x: float | None, missing: str = "—") -> str:
+        """A figure of this pool: a percentage for rates and risk differences from counts, two
+        decimals (or significant figures when extreme) for ratios and differences of means."""
+        if x is None or not math.isfinite(x):
+            return missing
+        if self.kind in (SINGLE, "risk difference"):
+            return f"{100 * x:.1f}%"
+        if abs(x) >= 1000 or 0 < abs(x) < 0.01:
+            return f"{x:.2g}"
+        return f"{x:.2f}"
+
+    @property
+    def title_kind(self) -> str:
+        """The measure, with its unit for a mean difference."""
+        return f"{self.kind} ({self.unit})" if self.unit else self.kind
 
     @property
     def null(self) -> float | None:
@@ -288,6 +479,8 @@ class Evidence:
     summary_ci: SummaryCI = SummaryCI.HKSJ
     pool_method: PoolMethod = PoolMethod.IV
     subgroup: Subgroup | None = None
+    continuous: tuple[ContinuousRow, ...] = ()
+    effects: tuple[EffectRow, ...] = ()
 
 
 # ------------------------------------------------------------------------------------------
@@ -488,6 +681,7 @@ class _Input:
     comparator: str = ""
     flags: tuple[str, ...] = ()  # risk-of-bias proxies, for the certainty rating
     randomized: bool = False
+    means: tuple[ArmMeans, ...] = ()
 
 
 def _expit(x: float) -> float:
@@ -509,14 +703,23 @@ _MEASURE = {
     Measure.RR: ("risk ratio", "log risk ratio", "exp"),
     Measure.RD: ("risk difference", "risk difference", "identity"),
 }
-#: For continuous and reported effects (see pool_continuous and pool_reported).
+#: For continuous outcomes and reported effects: (kind, pooling scale, back-transform).
 _OTHER_SCALES = {
     "md": ("mean difference", "mean difference", "identity"),
     "smd": ("standardised mean difference (Hedges' g)", "standardised mean difference", "identity"),
     "hr": ("hazard ratio", "log hazard ratio", "exp"),
     "or": ("odds ratio", "log odds ratio", "exp"),
     "rr": ("risk ratio", "log risk ratio", "exp"),
+    "rd": ("risk difference", "risk difference", "identity"),
+    "rate-ratio": ("rate ratio", "log rate ratio", "exp"),
+    "ratio-of-means": ("ratio of means", "log ratio of means", "exp"),
 }
+#: Reported measures on a ratio scale (pooled as logs).
+RATIO_KINDS = frozenset({"hr", "or", "rr", "rate-ratio", "ratio-of-means"})
+#: Kinds of pool built from a two-arm table of counts (Mantel-Haenszel and Peto apply to these).
+COUNT_KINDS = frozenset({"odds ratio", "risk ratio", "risk difference"})
+REPORTED = " (reported estimates)"
+MEDIANS = "medians: no stated method to pool them as means"
 
 
 def _study_effect(i: _Input, weight: float, back: str, z: float) -> StudyEffect:
@@ -536,6 +739,7 @@ def _study_effect(i: _Input, weight: float, back: str, z: float) -> StudyEffect:
         i.arms,
         i.group,
         i.comparator,
+        i.means,
     )
 
 
@@ -701,10 +905,28 @@ class _Pending:
     days: int | None
     comparator: str
     inputs: list[_Input]
+    generic: bool = False  # continuous or reported effects: always inverse variance
+    scale: str = ""
+    back: str = ""
+    notes: tuple[str, ...] = ()
+    choice: str = ""
+    unit: str | None = None
+
+    def iv(self, pool_method: PoolMethod) -> bool:
+        """Whether this pool is fitted by inverse variance (random effects)."""
+        return self.generic or self.kind == SINGLE or pool_method is PoolMethod.IV
 
 
-def _flags(ds: Dataset, trial: Trial, counts: list[ArmCount]) -> tuple[str, ...]:
-    """Risk-of-bias proxies the data holds for one study's result."""
+def _flags(
+    ds: Dataset,
+    trial: Trial,
+    counts: list[ArmCount],
+    outcome: Outcome | None = None,
+    memo: dict[str, tuple[bool, bool]] | None = None,
+) -> tuple[str, ...]:
+    """Risk-of-bias proxies the data holds for one study's result: the design's blinding,
+    derived counts, where the figures were read (the outcome's figure_source, else the trial's
+    references), a post hoc analysis and a contradicted claim."""
     out = []
     if not is_uncontrolled(trial):
         if trial.design.blinding is Blinding.OPEN_LABEL:
@@ -713,12 +935,547 @@ def _flags(ds: Dataset, trial: Trial, counts: list[ArmCount]) -> tuple[str, ...]
             out.append("blinding not recorded")
     if any(c.derived for c in counts):
         out.append("counts derived from percentages")
-    kinds = {ds.reference(r).kind.value for r in trial.refs}
-    if kinds and kinds <= {"seed", "curation", "news", "web"}:
+    secondary_refs, contradicted = _trial_proxies(ds, trial, {} if memo is None else memo)
+    if outcome is not None and outcome.figure_source is not None:
+        if outcome.secondary:  # the outcome says where its figures were read
+            out.append(f"figures from a secondary source ({outcome.figure_source.value})")
+    elif secondary_refs:
         out.append("figures from secondary sources only")
-    if any(c.verdict.value == "contradicted" for c in ds.claims_about(trial.id)):
+    if outcome is not None and outcome.analysis and "post hoc" in outcome.analysis.lower():
+        out.append("post hoc analysis")
+    if contradicted:
         out.append("the seed's claim about it is contradicted")
     return tuple(out)
+
+
+def _trial_proxies(ds: Dataset, trial: Trial, memo: dict[str, tuple[bool, bool]]) -> tuple[bool, bool]:
+    """(cited only by secondary references, a seed claim about it contradicted), once per trial
+    in one analysis (a trial has many outcomes, and the lookups scan the references and claims)."""
+    got = memo.get(trial.id)
+    if got is None:
+        kinds = {ds.reference(r).kind.value for r in trial.refs}
+        got = (
+            bool(kinds) and kinds <= {"seed", "curation", "news", "web"},
+            any(c.verdict.value == "contradicted" for c in ds.claims_about(trial.id)),
+        )
+        memo[trial.id] = got
+    return got
+
+
+# ------------------------------------------------------------------------------------------
+# Continuous outcomes and reported effects
+
+
+@record
+class _MeansItem:
+    trial: Trial
+    outcome: Outcome
+    treatment: ArmMeans
+    control: ArmMeans
+    summaries: tuple[Any, Any]  # continuous.ArmSummary of each arm
+
+
+@record
+class _EffectItem:
+    trial: Trial
+    outcome: Outcome
+    effect: Any  # models.Effect
+    unit: str | None
+
+
+class _Others:
+    """Collects the continuous outcomes and reported effects of the selected trials, then
+    queues their pools: differences of means (MD or SMD, chosen per pool) and generic inverse
+    variance of reported estimates, like with like as for counts."""
+
+    def __init__(
+        self,
+        ds: Dataset,
+        subgroup: Subgroup | None,
+        refusals: list[Refusal],
+        labels: dict[tuple[str, str, int | None], str],
+        timepoints: dict[tuple[str, str], set[str]],
+    ) -> None:
+        self.ds = ds
+        self.subgroup = subgroup
+        self.refusals = refusals
+        self.labels = labels
+        self.timepoints = timepoints
+        self.rows: list[ContinuousRow] = []
+        self.effect_rows: list[EffectRow] = []
+        self.means: list[_MeansItem] = []
+        self.effects: list[_EffectItem] = []
+        self.memo: dict[str, tuple[bool, bool]] = {}
+
+    def _arm(self, trial: Trial, a: Any) -> tuple[ArmMeans, Any]:
+        from mscref.evidence.continuous import arm_summary_from_model
+
+        summary = arm_summary_from_model(a)
+        declared = next((x for x in trial.arms if x.id == a.arm), None)
+        from_arm = summary.n is None and declared is not None and declared.n is not None
+        if from_arm and declared is not None:
+            summary = _replace(summary, n=declared.n)
+        sd = summary.spread()
+        return (
+            ArmMeans(
+                a.arm,
+                declared.label if declared is not None else a.arm,
+                summary.n,
+                summary.mean,
+                sd,
+                summary.sd is None and sd is not None,
+                summary.median,
+                summary.q1,
+                summary.q3,
+                a.range_low,
+                a.range_high,
+                a.unit,
+                a.change_from_baseline,
+                from_arm,
+            ),
+            summary,
+        )
+
+    def collect(self, trial: Trial, outcome: Outcome, counts_first: bool) -> bool:
+        """Take an outcome's means, medians and reported effects; False when it has none."""
+        pairs = [self._arm(trial, a) for a in outcome.arms if a.mean is not None or a.median is not None]
+        if not pairs and not outcome.effects:
+            return False
+        ind = trial.indication or "unclassified"
+        comp = comparator_class(trial)
+        tp = outcome.timepoint
+        design = _design_class(trial)
+
+        def refuse(kind: str, reason: str) -> None:
+            controlled = design == "controlled"
+            self.refusals.append(
+                Refusal(ind, outcome.endpoint, tp, kind, reason, trial.id, comp if controlled else None)
+            )
+
+        arms = [m for m, _s in pairs]
+        shown = " vs ".join(m.shown() for m in arms)
+        gate: tuple[str, str] | None = None
+        if counts_first:
+            gate = (
+                "reported effect" if outcome.effects else "continuous",
+                "counts first: this outcome's counts are analysed (see the comparisons and pools); "
+                "its other figures are shown, not pooled a second time",
+            )
+        elif (reason := trial.pooling_exclusion(outcome)) is not None:
+            gate = ("left out", f"{trial.id}: {reason}")
+        elif trial.indication is None:
+            gate = ("all", "the trial has no indication (unclassified): nothing to pool it with")
+        elif design == "single-arm":
+            gate = ("all", "single-arm: no control to compare its figures with; shown, not pooled")
+        elif design == "design unknown":
+            gate = ("all", "study design not recorded (neither single-arm nor controlled): shown, not pooled")
+        if gate is not None:
+            refuse(*gate)
+            if arms:
+                self.rows.append(
+                    ContinuousRow(
+                        trial.id,
+                        ind,
+                        outcome.endpoint,
+                        outcome.endpoint_label,
+                        tp,
+                        comp,
+                        tuple(arms),
+                        use=gate[1],
+                    )
+                )
+            for e in outcome.effects:
+                self._effect_row(trial, outcome, e, comp, gate[1])
+            return True
+
+        pool_key = (trial.indication or "unclassified", outcome.endpoint, timepoint_days(outcome.timepoint))
+        self.labels.setdefault(pool_key, outcome.endpoint_label)
+        if tp and trial.indication:
+            self.timepoints[(trial.indication, outcome.endpoint)].add(tp)
+        pair: _MeansItem | None = None
+        row_use = ""
+        if arms:
+            if len(arms) == 2 and all(m.mean is not None for m in arms):
+                found = _control_index(trial, cast("list[ArmCount]", arms))
+                ci = 1 if found is None else found
+                t, c = pairs[1 - ci], pairs[ci]
+                arms = [t[0], c[0]]
+                if t[0].usable and c[0].usable:
+                    pair = _MeansItem(trial, outcome, t[0], c[0], (t[1], c[1]))
+                    row_use = ""  # told once the pools are made
+                elif any(m.sd is None for m in arms):
+                    row_use = (
+                        "means without an SD or SE in both arms: the variance is unknown; shown, not pooled"
+                    )
+                else:
+                    row_use = "an arm without its size (n >= 2): shown, not pooled"
+            elif any(m.mean is None and m.median is not None for m in arms):
+                row_use = f"{MEDIANS} ({shown}); shown, not pooled"
+            elif len(arms) == 1:
+                row_use = "one arm only: no comparison; shown, not pooled"
+            else:
+                row_use = f"{len(arms)} arms: which pair is the comparison is not recorded; shown, not pooled"
+            if pair is None:
+                refuse("continuous", row_use)
+            self.rows.append(
+                ContinuousRow(
+                    trial.id,
+                    ind,
+                    outcome.endpoint,
+                    outcome.endpoint_label,
+                    tp,
+                    comp,
+                    tuple(arms),
+                    difference=None if pair is None else _mean_difference(pair.treatment, pair.control),
+                    use=row_use,
+                )
+            )
+            if pair is not None:
+                self.means.append(pair)
+        for e in outcome.effects:
+            measure = e.measure.value
+            label = e.measure_label or measure.upper()
+            if pair is not None:
+                why = (
+                    f"the arms' means and SDs are pooled instead (arm data first); the reported {label} "
+                    "is shown, not pooled a second time"
+                )
+            elif measure not in _OTHER_SCALES:
+                why = f"measure {label!r}: no stated scale to pool it on; shown, not pooled"
+            elif e.ci_low is None or e.ci_high is None:
+                why = (
+                    f"the reported {label} has no confidence interval: its variance is unknown; "
+                    "shown, not pooled"
+                )
+            else:
+                self.effects.append(
+                    _EffectItem(trial, outcome, e, e.unit if measure in ("md", "rd") else None)
+                )
+                self._effect_row(trial, outcome, e, comp, "")  # told once the pools are made
+                continue
+            refuse("reported effect", why)
+            self._effect_row(trial, outcome, e, comp, why)
+        return True
+
+    def _effect_row(self, trial: Trial, outcome: Outcome, e: Any, comp: str, use: str) -> None:
+        self.effect_rows.append(
+            EffectRow(
+                trial.id,
+                trial.indication or "unclassified",
+                outcome.endpoint,
+                outcome.endpoint_label,
+                outcome.timepoint,
+                comp,
+                e.measure.value,
+                e.estimate,
+                e.ci_low,
+                e.ci_high,
+                e.ci_level,
+                e.unit,
+                e.adjusted,
+                use,
+                e.measure_label,
+            )
+        )
+
+    def _enqueue(
+        self,
+        pending: list[_Pending],
+        kind: str,
+        ind: str,
+        endpoint: str,
+        days: int | None,
+        comp: str,
+        inputs: list[_Input],
+        notes: tuple[str, ...] = (),
+        choice: str = "",
+        unit: str | None = None,
+        scale_of: str = "",
+    ) -> None:
+        tp = inputs[0].timepoint
+        where = f", {comp}" if comp else ""
+        if days is None:
+            self.refusals += [
+                Refusal(
+                    ind, endpoint, None, kind, "no timepoint recorded; not pooled", i.trial_id, comp or None
+                )
+                for i in inputs
+            ]
+            return
+        if len(inputs) < 2:
+            self.refusals.append(
+                Refusal(
+                    ind,
+                    endpoint,
+                    tp,
+                    kind,
+                    f"only one study ({inputs[0].trial_id}{where}); nothing to pool",
+                    inputs[0].trial_id,
+                    comp or None,
+                )
+            )
+            return
+        _k, scale, back = _OTHER_SCALES[scale_of]
+        pending.append(
+            _Pending(kind, ind, endpoint, days, comp, inputs, True, scale, back, notes, choice, unit)
+        )
+
+    def _dedupe(self, ind: str, endpoint: str, kind: str, items: list[_T]) -> list[_T]:
+        """One result per trial in a pool: a second (another arm, another report) is listed."""
+        seen: set[str] = set()
+        out = []
+        for item in items:
+            t: Trial = getattr(item, "trial")  # noqa: B009
+            if t.id in seen:
+                self.refusals.append(
+                    Refusal(
+                        ind,
+                        endpoint,
+                        getattr(item, "outcome").timepoint,  # noqa: B009
+                        kind,
+                        f"{t.id} has a second result for this endpoint, timepoint and comparator (another "
+                        "arm or report): the first is pooled, this one is shown only",
+                        t.id,
+                    )
+                )
+                continue
+            seen.add(t.id)
+            out.append(item)
+        return out
+
+    def _input(
+        self,
+        i: _Input,
+        trial: Trial,
+        outcome: Outcome,
+        label: str | None = None,
+        means: tuple[ArmMeans, ...] = (),
+    ) -> _Input:
+        return _Input(
+            i.trial_id,
+            i.label if label is None else label,
+            i.effect,
+            i.variance,
+            False,
+            False,
+            outcome.timepoint,
+            (),
+            subgroup_of(self.ds, trial, self.subgroup) if self.subgroup else "",
+            comparator_class(trial),
+            _flags(self.ds, trial, [], outcome, self.memo),
+            bool(trial.design.randomized),
+            means,
+        )
+
+    @staticmethod
+    def _batched(
+        parts: list[list[_T]], convert: Callable[[list[_T]], tuple[list[_Input], list[tuple[str, str]]]]
+    ) -> list[tuple[list[_Input], list[tuple[str, str]]]]:
+        """``convert`` over every part in one call (one array operation for all pools), split
+        back into the parts; part by part when something was refused (the positions shift)."""
+        flat = [x for part in parts for x in part]
+        if not flat:
+            return []
+        raw, refused = convert(flat)
+        if refused or len(raw) != len(flat):
+            return [convert(part) for part in parts]
+        out: list[tuple[list[_Input], list[tuple[str, str]]]] = []
+        start = 0
+        for part in parts:
+            out.append((raw[start : start + len(part)], []))
+            start += len(part)
+        return out
+
+    def queue(self, pending: list[_Pending]) -> None:
+        """Group like outcomes and queue their pools (or list why not)."""
+        self._queue_means(pending)
+        self._queue_effects(pending)
+
+    def _queue_means(self, pending: list[_Pending]) -> None:
+        from functools import partial
+
+        from mscref.evidence.continuous import ContinuousStudy, continuous_inputs
+
+        split = self.subgroup is Subgroup.COMPARATOR
+        groups: dict[tuple[str, str, int | None, str], list[_MeansItem]] = defaultdict(list)
+        for m in self.means:
+            comp = comparator_class(m.trial)
+            key = (
+                m.trial.indication or "",
+                m.outcome.endpoint,
+                timepoint_days(m.outcome.timepoint),
+                "" if split else comp,
+            )
+            groups[key].append(m)
+        plans: list[tuple[str, str, int | None, str, str, list[_MeansItem], list[str], str, str]] = []
+        for (ind, endpoint, days, comp), items in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or -1, kv[0][3])
+        ):
+            items = self._dedupe(ind, endpoint, "continuous", items)
+            units = sorted({m.treatment.unit or "" for m in items} | {m.control.unit or "" for m in items})
+            change = {m.treatment.change or m.control.change for m in items}
+            notes: list[str] = []
+            if len(units) == 1 and units[0]:
+                measure = "md"
+                choice = f"mean difference: every study reports it in the same unit ({units[0]})"
+                parts = [items]
+                if len(change) > 1:
+                    changed = ", ".join(m.trial.id for m in items if m.treatment.change or m.control.change)
+                    notes.append(
+                        f"changes from baseline ({changed}) pooled with final values, as an MD may be "
+                        "(Cochrane Handbook 10.5.2)"
+                    )
+            else:
+                measure = "smd"
+                why = (
+                    "the studies report it in different units ("
+                    + ", ".join(u or "unit not recorded" for u in units)
+                    + ")"
+                    if len(units) > 1
+                    else "its unit is not recorded"
+                )
+                choice = f"standardised mean difference (Hedges' g): {why}"
+                parts = [
+                    [m for m in items if (m.treatment.change or m.control.change) is c]
+                    for c in sorted(change)
+                ]
+                if len(parts) > 1:
+                    notes.append(
+                        "changes from baseline and final values are pooled apart: their SDs differ, "
+                        "so an SMD must not mix them (Cochrane Handbook 10.5.2)"
+                    )
+            for part in parts:
+                plans.append((ind, endpoint, days, comp, measure, part, notes, choice, units[0]))
+        for measure in ("md", "smd"):
+            mine = [plan for plan in plans if plan[4] == measure]
+            studies = [
+                [
+                    ContinuousStudy(m.trial.id, m.summaries[0], m.summaries[1], m.outcome.timepoint)
+                    for m in plan[5]
+                ]
+                for plan in mine
+            ]
+            converted = self._batched(studies, partial(continuous_inputs, measure=measure))
+            for (ind, endpoint, days, comp, _m, part, notes, choice, unit), (raw, _refused) in zip(
+                mine, converted, strict=True
+            ):
+                kind = _OTHER_SCALES[measure][0]
+                by_id = {m.trial.id: m for m in part}
+                inputs = []
+                for i in raw:
+                    m = by_id[i.trial_id]
+                    star = "†" if m.treatment.n_from_arm or m.control.n_from_arm else ""
+                    label = (
+                        f"{m.trial.id} ({m.treatment.mean:g} ± {m.treatment.sd:.3g}, "
+                        f"n = {m.treatment.n}{star} vs {m.control.mean:g} ± {m.control.sd:.3g}, "
+                        f"n = {m.control.n}{star})"
+                    )
+                    inputs.append(self._input(i, m.trial, m.outcome, label, (m.treatment, m.control)))
+                extra = list(notes)
+                if any(m.treatment.n_from_arm or m.control.n_from_arm for m in part):
+                    extra.append("† n is the arm's size: the number analysed is not reported")
+                if any(m.treatment.sd_from_se or m.control.sd_from_se for m in part):
+                    extra.append(
+                        "an SD computed from a reported SE (SD = SE √n): "
+                        + ", ".join(
+                            m.trial.id for m in part if m.treatment.sd_from_se or m.control.sd_from_se
+                        )
+                    )
+                if any("pooled apart" in n for n in notes):
+                    extra.append(
+                        "this pool: "
+                        + (
+                            "changes from baseline"
+                            if part[0].treatment.change or part[0].control.change
+                            else "final values"
+                        )
+                    )
+                self._enqueue(
+                    pending,
+                    kind,
+                    ind,
+                    endpoint,
+                    days,
+                    comp,
+                    inputs,
+                    tuple(extra),
+                    choice,
+                    unit if measure == "md" else None,
+                    measure,
+                )
+
+    def _queue_effects(self, pending: list[_Pending]) -> None:
+        from mscref.evidence.continuous import reported_effect_from_model, reported_inputs
+
+        split = self.subgroup is Subgroup.COMPARATOR
+        egroups: dict[tuple[str, str, str, int | None, str, str | None], list[_EffectItem]] = defaultdict(
+            list
+        )
+        for e in self.effects:
+            comp = comparator_class(e.trial)
+            key = (
+                e.effect.measure.value,
+                e.trial.indication or "",
+                e.outcome.endpoint,
+                timepoint_days(e.outcome.timepoint),
+                "" if split else comp,
+                e.unit,
+            )
+            egroups[key].append(e)
+        keys = sorted(
+            egroups, key=lambda k: (k[0], k[1], k[2], k[3] if k[3] is not None else -1, k[4], k[5] or "")
+        )
+        kept = {k: self._dedupe(k[1], k[2], _OTHER_SCALES[k[0]][0] + REPORTED, egroups[k]) for k in keys}
+        converted: dict[tuple[str, str, str, int | None, str, str | None], Any] = {}
+        for measure in sorted({k[0] for k in keys}):
+            mine = [k for k in keys if k[0] == measure]
+            reported = [
+                [reported_effect_from_model(e.trial.id, e.effect, e.outcome.timepoint) for e in kept[k]]
+                for k in mine
+            ]
+            converted.update(zip(mine, self._batched(reported, reported_inputs), strict=True))
+        for key in keys:
+            measure, ind, endpoint, days, comp, unit = key
+            kind = _OTHER_SCALES[measure][0] + REPORTED
+            items = kept[key]
+            raw, refused = converted[key]
+            for tid, why in refused:
+                self.refusals.append(Refusal(ind, endpoint, None, kind, why, tid, comp or None))
+            by_id = {e.trial.id: e for e in items}
+            inputs = [self._input(i, by_id[i.trial_id].trial, by_id[i.trial_id].outcome) for i in raw]
+            if not inputs:
+                continue
+            notes = []
+            adjusted = {by_id[i.trial_id].effect.adjusted for i in inputs}
+            if True in adjusted and len(adjusted) > 1:
+                notes.append(
+                    "adjusted and unadjusted (or unstated) estimates pooled together: "
+                    "adjusted " + ", ".join(i.trial_id for i in inputs if by_id[i.trial_id].effect.adjusted)
+                )
+            odd = [i.trial_id for i in inputs if by_id[i.trial_id].effect.ci_level != 0.95]
+            if odd:
+                notes.append(
+                    "SE from an interval at its own level (not 95%): "
+                    + ", ".join(f"{t} ({100 * by_id[t].effect.ci_level:g}%)" for t in odd)
+                )
+            choice = (
+                f"generic inverse variance: each reported {_OTHER_SCALES[measure][0]} and its CI as an "
+                f"effect and SE on the {_OTHER_SCALES[measure][1]} scale"
+            )
+            self._enqueue(
+                pending, kind, ind, endpoint, days, comp, inputs, tuple(notes), choice, unit, measure
+            )
+
+
+def _mean_difference(t: ArmMeans, c: ArmMeans) -> Interval:
+    """MSC arm minus control with its 95% CI (normal; unequal variances, as the pool's MD)."""
+    from statistics import NormalDist
+
+    assert t.mean is not None and c.mean is not None and t.sd is not None and c.sd is not None
+    assert t.n and c.n
+    md = t.mean - c.mean
+    half = NormalDist().inv_cdf(0.975) * math.sqrt(t.sd**2 / t.n + c.sd**2 / c.n)
+    return Interval(md, md - half, md + half, "normal (Wald), unequal variances")
 
 
 def analyse(
@@ -733,6 +1490,29 @@ def analyse(
 ) -> Evidence:
     """Intervals for every count outcome of the selected trials, and every legitimate pool;
     every outcome with numbers that is not pooled is listed with its reason."""
+    import gc
+
+    # tens of thousands of small records and no cycles: the cyclic collector would only rescan
+    # them over and over (as the loader, pause it)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _analyse(ds, flt, ci_method, measure, tau2_method, summary_ci, pool_method, subgroup)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _analyse(
+    ds: Dataset,
+    flt: EvidenceFilter,
+    ci_method: CIMethod,
+    measure: Measure,
+    tau2_method: Tau2Method,
+    summary_ci: SummaryCI,
+    pool_method: PoolMethod,
+    subgroup: Subgroup | None,
+) -> Evidence:
     import numpy as np
 
     from mscref.evidence.intervals import chi_square_p, proportion_ci
@@ -750,15 +1530,18 @@ def analyse(
     labels: dict[tuple[str, str, int | None], str] = {}
     timepoints: dict[tuple[str, str], set[str]] = defaultdict(set)
     kind_cmp = _MEASURE[measure][0]
+    others = _Others(ds, subgroup, refusals, labels, timepoints)
+    memo = others.memo  # risk-of-bias proxies of each trial, looked up once
 
     for trial in _selected(ds, flt):
         for outcome in trial.outcomes:
             if not _outcome_wanted(outcome, flt):
                 continue
             counts = _counts(trial, outcome)
-            values = _values_only(outcome)
             ind = trial.indication or "unclassified"
+            taken = others.collect(trial, outcome, bool(counts))
             if not counts:
+                values = None if taken else _values_only(outcome)
                 if values:
                     refusals.append(
                         Refusal(
@@ -788,7 +1571,7 @@ def analyse(
                 excluded.append(f"{trial.id} {outcome.endpoint} {outcome.timepoint or ''}".strip())
                 continue
             # the pool's first wording in file order names it: records appended later never rename it
-            pool_key = (trial.indication or "", outcome.endpoint, timepoint_days(outcome.timepoint))
+            pool_key = (trial.indication or "unclassified", outcome.endpoint, timepoint_days(outcome.timepoint))
             labels.setdefault(pool_key, outcome.endpoint_label)
             design = _design_class(trial)
             for c in counts:
@@ -927,7 +1710,7 @@ def analyse(
                 (c,),
                 subgroup_of(ds, t, subgroup) if subgroup else "",
                 comparator_class(t),
-                _flags(ds, t, [c]),
+                _flags(ds, t, [c], o, memo),
                 False,
             )
         )
@@ -960,7 +1743,7 @@ def analyse(
                 (tr, ct),
                 subgroup_of(ds, t, subgroup) if subgroup else "",
                 comp,
-                _flags(ds, t, [tr, ct]),
+                _flags(ds, t, [tr, ct], o, memo),
                 bool(t.design.randomized),
             )
         )
@@ -1018,6 +1801,7 @@ def analyse(
             )
             continue
         pending.append(_Pending(kind, ind, endpoint, days, comp, inputs))
+    others.queue(pending)
 
     pooled = _pool_all(
         ds, pending, labels, dropped, measure, tau2_method, summary_ci, pool_method, subgroup, refusals
@@ -1048,7 +1832,44 @@ def analyse(
         summary_ci,
         pool_method,
         subgroup,
+        *_told(others, pooled, refusals),
     )
+
+
+def _told(
+    others: _Others, pooled: list[PooledEstimate], refusals: list[Refusal]
+) -> tuple[tuple[ContinuousRow, ...], tuple[EffectRow, ...]]:
+    """The continuous and reported-effect rows, each saying how it was used: in which pool, or
+    why it is not pooled."""
+    where: dict[tuple[str, str, int | None, str, bool], str] = {}
+    for p in pooled:
+        reported = p.kind.endswith(REPORTED)
+        for st in p.studies:
+            key = (p.indication, p.endpoint, timepoint_days(p.timepoint), st.trial_id, reported)
+            where[key] = f"pooled: {p.kind}, k = {p.k}"
+    why: dict[tuple[str, str, int | None, str, bool], str] = {}
+    for r in refusals:
+        reported = r.kind.endswith(REPORTED)
+        if not (reported or r.kind in (_OTHER_SCALES["md"][0], _OTHER_SCALES["smd"][0], "continuous")):
+            continue
+        if r.trial_id is not None:
+            why.setdefault(
+                (r.indication, r.endpoint, timepoint_days(r.timepoint), r.trial_id, reported), r.reason
+            )
+
+    def use(ind: str, endpoint: str, tp: str | None, trial: str, reported: bool) -> str:
+        key = (ind, endpoint, timepoint_days(tp), trial, reported)
+        return where.get(key) or why.get(key) or "not pooled: see the not-pooled list"
+
+    rows = tuple(
+        r if r.use else _replace(r, use=use(r.indication, r.endpoint, r.timepoint, r.trial_id, False))
+        for r in others.rows
+    )
+    effects = tuple(
+        e if e.use else _replace(e, use=use(e.indication, e.endpoint, e.timepoint, e.trial_id, True))
+        for e in others.effect_rows
+    )
+    return rows, effects
 
 
 def _pool_all(
@@ -1069,8 +1890,9 @@ def _pool_all(
         SINGLE: ("logit proportion", "expit"),
         _MEASURE[measure][0]: (_MEASURE[measure][1], _MEASURE[measure][2]),
     }
+    scales.update({p.kind: (p.scale, p.back) for p in pending if p.generic})
     # random-effects fits of every inverse-variance pool at once
-    iv = [p for p in pending if p.kind == SINGLE or pool_method is PoolMethod.IV]
+    iv = [p for p in pending if p.iv(pool_method)]
     fitted: dict[int, tuple[list[StudyEffect], dict[str, Any]] | str] = {}
     for kind in scales:
         batch = [p for p in iv if p.kind == kind]
@@ -1127,6 +1949,7 @@ def _pool_all(
             comps = sorted({i.comparator for i in p.inputs})
             if len(comps) > 1:
                 notes.append("comparator classes differ (" + ", ".join(comps) + "): see the subgroups")
+        notes += p.notes
         est = PooledEstimate(
             p.indication,
             p.endpoint,
@@ -1138,6 +1961,8 @@ def _pool_all(
             notes=tuple(notes),
             comparator=p.comparator or ("no control" if p.kind == SINGLE else "several"),
             leave_one_out=loo.get(id(p), ()),
+            measure_choice=p.choice,
+            unit=p.unit,
             **summary,
         )
         est = _with_small_study(est, back)
@@ -1174,7 +1999,7 @@ def _leave_one_out_all(
     for p in pending:
         if len(p.inputs) < 3:
             continue
-        if p.kind == SINGLE or pool_method is PoolMethod.IV:
+        if p.iv(pool_method):
             y = np.array([i.effect for i in p.inputs])
             v = np.array([i.variance for i in p.inputs])
             for j in range(len(p.inputs)):
@@ -1269,7 +2094,7 @@ def _with_subgroups(
                 )
             )
             continue
-        if p.kind == SINGLE or pool_method is PoolMethod.IV:
+        if p.iv(pool_method):
             ((_st, s),) = _fit_iv(
                 [members], scale=scale, back=back, tau2_method=tau2_method, summary_ci=summary_ci
             )
@@ -1329,6 +2154,23 @@ def evidence_json(ds: Dataset, ev: Evidence, *, clean: bool = True) -> dict[str,
     def arm(c: ArmCount) -> dict[str, Any]:
         return {"arm": c.arm, "label": c.label, "events": c.events, "total": c.total, "derived": c.derived}
 
+    def means(m: ArmMeans) -> dict[str, Any]:
+        return {
+            "arm": m.arm,
+            "label": m.label,
+            "n": m.n,
+            "n_is_arm_size": m.n_from_arm,
+            "mean": m.mean,
+            "sd": m.sd,
+            "sd_from_se": m.sd_from_se,
+            "median": m.median,
+            "q1": m.q1,
+            "q3": m.q3,
+            "range": None if m.range_low is None else [m.range_low, m.range_high],
+            "unit": m.unit,
+            "change_from_baseline": m.change,
+        }
+
     def pooled(p: PooledEstimate) -> dict[str, Any]:
         cert = p.certainty
         return {
@@ -1338,6 +2180,8 @@ def evidence_json(ds: Dataset, ev: Evidence, *, clean: bool = True) -> dict[str,
             "timepoint": p.timepoint,
             "kind": p.kind,
             "scale": p.scale,
+            "measure_choice": p.measure_choice or None,
+            "unit": p.unit,
             "comparator": p.comparator,
             "model": p.model,
             "k": p.k,
@@ -1370,6 +2214,7 @@ def evidence_json(ds: Dataset, ev: Evidence, *, clean: bool = True) -> dict[str,
                     "variance": s.variance,
                     "weight": s.weight,
                     "arms": [arm(c) for c in s.arms],
+                    "arms_continuous": [means(m) for m in s.means],
                     "comparator": s.comparator,
                     "subgroup": s.group or None,
                     "derived": s.derived,
@@ -1466,6 +2311,40 @@ def evidence_json(ds: Dataset, ev: Evidence, *, clean: bool = True) -> dict[str,
                 "reported_p": c.reported_p,
             }
             for c in ev.comparisons
+        ],
+        "continuous": [
+            {
+                "trial": c.trial_id,
+                "indication": c.indication,
+                "endpoint": c.endpoint,
+                "endpoint_label": c.endpoint_label,
+                "timepoint": c.timepoint,
+                "comparator": c.comparator,
+                "arms": [means(m) for m in c.arms],
+                "difference": None if c.difference is None else c.difference.as_dict(),
+                "use": c.use,
+            }
+            for c in ev.continuous
+        ],
+        "reported_effects": [
+            {
+                "trial": e.trial_id,
+                "indication": e.indication,
+                "endpoint": e.endpoint,
+                "endpoint_label": e.endpoint_label,
+                "timepoint": e.timepoint,
+                "comparator": e.comparator,
+                "measure": e.measure,
+                "measure_label": e.measure_label,
+                "estimate": e.estimate,
+                "ci_low": e.low,
+                "ci_high": e.high,
+                "ci_level": e.level,
+                "unit": e.unit,
+                "adjusted": e.adjusted,
+                "use": e.use,
+            }
+            for e in ev.effects
         ],
         "pooled": [pooled(p) for p in ev.pooled],
         "not_pooled": [

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 from mscref.data.dataset import Dataset
 from mscref.data.errors import UsageError
 from mscref.data.models import Source, TraitKind
-from mscref.evidence.stats import Evidence, PooledEstimate, higher_is_better
+from mscref.evidence.stats import SINGLE, Evidence, PooledEstimate, favours
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -31,11 +31,7 @@ def _pyplot() -> Any:
 
 
 def _fmt(p: PooledEstimate, x: float | None) -> str:
-    if x is None or not math.isfinite(x):
-        return "-"
-    if p.kind in ("single-arm proportion", "risk difference"):
-        return f"{100 * x:.1f}%"
-    return ratio_text(x)
+    return p.fmt(x, missing="-")
 
 
 def ratio_text(x: float) -> str:
@@ -89,6 +85,8 @@ def _footer(p: PooledEstimate) -> list[str]:
     if p.subgroup_test is not None:
         t = p.subgroup_test
         foot.append(f"Test for subgroup differences ({t.by}): Q = {t.q:.2f}, df = {t.df}, p = {t.p:.3g}")
+    if p.measure_choice:
+        foot.append(f"Measure: {p.measure_choice}")
     foot.append(f"Method: {p.method}")
     if p.certainty is not None:
         foot.append(f"Certainty (automated first pass, not a GRADE panel): {p.certainty.level}")
@@ -117,15 +115,17 @@ def _panel(fig: Any, top_in: float, fig_h: float, p: PooledEstimate, indication:
     text_kw: dict[str, Any] = {"transform": tr, "va": "center", "fontsize": 8, "parse_math": False}
     head = n + 1
     ax.text(_X_STUDY, head, "Study", fontweight="bold", **text_kw)
-    if two_arm:
+    caption = p.arm_caption
+    if two_arm and caption:
         ax.text(_X_ARM1, head, "MSC", fontweight="bold", ha="right", **text_kw)
         ax.text(_X_ARM2, head, "Control", fontweight="bold", ha="right", **text_kw)
-        ax.text(_X_ARM1, head - 0.5, "events/total", ha="right", color="grey", **{**text_kw, "fontsize": 6})
-        ax.text(_X_ARM2, head - 0.5, "events/total", ha="right", color="grey", **{**text_kw, "fontsize": 6})
-    else:
+        ax.text(_X_ARM1, head - 0.5, caption, ha="right", color="grey", **{**text_kw, "fontsize": 6})
+        ax.text(_X_ARM2, head - 0.5, caption, ha="right", color="grey", **{**text_kw, "fontsize": 6})
+    elif caption:
         ax.text(_X_ARM2, head, "Events/total", fontweight="bold", ha="right", **text_kw)
     ax.text(_X_WEIGHT, head, "Weight", fontweight="bold", ha="right", **text_kw)
-    ax.text(_X_EST, head, f"{p.kind.capitalize()} [95% CI]", fontweight="bold", **text_kw)
+    what = p.title_kind
+    ax.text(_X_EST, head, f"{what[0].upper()}{what[1:]} [95% CI]", fontweight="bold", **text_kw)
     blue, red = "#1f4e79", "#c0392b"
     for (what, item), y in zip(lines, ys, strict=True):
         if what == "header":
@@ -134,7 +134,7 @@ def _panel(fig: Any, top_in: float, fig_h: float, p: PooledEstimate, indication:
             s = item
             indent = "   " if p.subgroup_by else ""
             ax.text(_X_STUDY, y, indent + s.label.split(" (", 1)[0], **text_kw)
-            arms = [f"{c.events}/{c.total}{'*' if c.derived else ''}" for c in s.arms]
+            arms = s.arm_cells()
             if two_arm and len(arms) == 2:
                 ax.text(_X_ARM1, y, arms[0], ha="right", **text_kw)
                 ax.text(_X_ARM2, y, arms[1], ha="right", **text_kw)
@@ -158,11 +158,10 @@ def _panel(fig: Any, top_in: float, fig_h: float, p: PooledEstimate, indication:
             _diamond(ax, g.low, g.estimate, g.high, y, red, filled=False)
         elif what == "total":
             ax.text(_X_STUDY, y, f"Total, {p.model} (k = {p.k})", fontweight="bold", **text_kw)
-            if two_arm:
-                for x, i in ((_X_ARM1, 0), (_X_ARM2, 1)):
-                    e = sum(s.arms[i].events for s in p.studies)
-                    t = sum(s.arms[i].total for s in p.studies)
-                    ax.text(x, y, f"{e}/{t}", ha="right", fontweight="bold", **text_kw)
+            totals = p.arm_totals()
+            if two_arm and len(totals) == 2:
+                for x, total in zip((_X_ARM1, _X_ARM2), totals, strict=True):
+                    ax.text(x, y, total, ha="right", fontweight="bold", **text_kw)
             ax.text(_X_WEIGHT, y, "100%", ha="right", fontweight="bold", **text_kw)
             ax.text(
                 _X_EST,
@@ -193,14 +192,22 @@ def _panel(fig: Any, top_in: float, fig_h: float, p: PooledEstimate, indication:
         ax.xaxis.set_major_locator(FixedLocator(ticks))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
-        ax.set_xlabel(f"{p.kind.capitalize()} (log scale)", fontsize=8)
+        ax.set_xlabel(f"{p.kind[0].upper()}{p.kind[1:]} (log scale)", fontsize=8)
     elif p.kind == "risk difference":
         ax.xaxis.set_major_formatter(FuncFormatter_pct())
         ax.set_xlabel("Risk difference (percentage points)", fontsize=8)
-    else:
+    elif p.kind == SINGLE:
         ax.set_xlim(0, 1)
         ax.xaxis.set_major_formatter(FuncFormatter_pct())
         ax.set_xlabel("Proportion", fontsize=8)
+    else:  # a difference of means, or a reported difference: a linear axis around 0
+        values = [v for s in p.studies for v in (s.low, s.high)] + [p.low, p.high, 0.0]
+        values += [v for v in (p.pi_low, p.pi_high) if v is not None]
+        values = [v for v in values if math.isfinite(v)]
+        pad = 0.08 * ((max(values) - min(values)) or 1.0)
+        ax.set_xlim(min(values) - pad, max(values) + pad)
+        unit = f" ({p.unit})" if p.unit else ""
+        ax.set_xlabel(f"{p.kind[0].upper()}{p.kind[1:]}{unit}", fontsize=8)
     if null is not None:
         ax.axvline(null, color="grey", linestyle="-", linewidth=0.8, zorder=1)
         left, right = favours(p)
@@ -224,7 +231,7 @@ def _panel(fig: Any, top_in: float, fig_h: float, p: PooledEstimate, indication:
     fig.text(
         _X_STUDY,
         (top_in - 0.1) / fig_h,
-        f"{indication}: {p.endpoint_label}{when} - pooled {p.kind}{comp}",
+        f"{indication}: {p.endpoint_label}{when} - pooled {p.title_kind}{comp}",
         fontsize=10,
         fontweight="bold",
         va="top",
@@ -236,14 +243,6 @@ def FuncFormatter_pct() -> Any:
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(lambda v, _pos: f"{100 * v:.0f}%")
-
-
-def favours(p: PooledEstimate) -> tuple[str, str]:
-    """Labels either side of no effect: which arm a difference favours depends on whether the
-    endpoint is a good outcome (response) or a harm (adverse events, death, relapse)."""
-    if higher_is_better(p.endpoint):
-        return "favours control", "favours MSC"
-    return "favours MSC", "favours control"
 
 
 def forest_figure(ds: Dataset, ev: Evidence) -> Figure:

@@ -370,23 +370,30 @@ def _evidence_blocks(
     from mscref.render.views.evidence import (
         certainty_table,
         comparisons_table,
+        continuous_table,
+        effects_table,
         pooled_table,
         refusals_table,
     )
 
     ev = analyse(ds, EvidenceFilter(indication=flt.indication, source=flt.source))
-    if not ev.pooled and not ev.comparisons:
+    if not (ev.pooled or ev.comparisons or ev.continuous or ev.effects):
         return []
     blocks: list[Block] = [Heading(_h("evidence", lang))]
     blocks.append(
         Paragraph(
-            "由 mscref 根据上表结局计算:单组比例以 logit 比例、对照比较以比值比合并,随机效应模型"
+            "由 mscref 根据上表结局计算:单组比例以 logit 比例、对照比较以比值比合并;连续结局以均数差"
+            "(各研究单位相同时)或标准化均数差(Hedges' g)合并,报告的效应量(HR 等)以通用倒方差法合并;"
+            "中位数仅列出,不作为均数合并;随机效应模型"
             "(τ² 用 REML 估计并给出 Q-profile 置信区间;合并效应用 Hartung-Knapp-Sidik-Jonkman 区间;"
             "k ≥ 3 时给出预测区间);仅合并相同终点、相同时间点、相同对照类型的结局。"
             "确定性评级为按数据字段自动给出的初步评估,并非 GRADE 专家组的判断。"
             if lang is Lang.ZH
             else "Computed by mscref from the outcomes above: single-arm rates pooled as logit proportions "
-            "and controlled comparisons as odds ratios, random effects (REML τ² with its Q-profile CI, "
+            "and controlled comparisons as odds ratios; continuous outcomes as mean differences (when every "
+            "study shares the unit) or standardised mean differences (Hedges' g), reported effects (HR "
+            "and the like) by generic inverse variance; medians are shown, never pooled as means; "
+            "random effects (REML τ² with its Q-profile CI, "
             "Hartung-Knapp-Sidik-Jonkman interval for the summary, a prediction interval when k ≥ 3); "
             "only the same endpoint at the same timepoint against the same class of comparator is "
             "pooled. The certainty ratings are an automated first pass from the data's fields, not a "
@@ -398,12 +405,16 @@ def _evidence_blocks(
         if figures:
             from mscref.render.plots import pools_figure
 
-            caption = f"Forest plot: {p.endpoint_label}, {p.kind}"
+            caption = f"Forest plot: {p.endpoint_label}, {p.title_kind}"
             blocks.append(_chart(pools_figure(ds, [p]), caption, f"forest-{i}.svg", png))
     if ev.pooled:
         blocks.append(certainty_table(ev))
     if ev.comparisons:
-        blocks.append(comparisons_table(ev))
+        blocks.append(comparisons_table(ev, lang))
+    if ev.continuous:
+        blocks.append(continuous_table(ev, lang))
+    if ev.effects:
+        blocks.append(effects_table(ev, lang))
     if ev.refusals:
-        blocks.append(refusals_table(ev))
+        blocks.append(refusals_table(ev, lang))
     return blocks

@@ -12,8 +12,12 @@ cases <- fromJSON(args[1], simplifyVector = TRUE, simplifyDataFrame = FALSE)
 con <- list(threshold = 1e-13, tol = 1e-13, maxiter = 10000, tau2.max = 1e6)
 tests <- c(hksj = "knha", "hksj-floor" = "adhoc", z = "z")
 
-fit_re <- function(yi, vi, tau2, ci) {
-  r <- rma(yi, vi, method = toupper(tau2), test = tests[[ci]], control = con)
+fit_re <- function(yi, vi, tau2, ci, sei = NULL) {
+  r <- if (is.null(sei)) {
+    rma(yi, vi, method = toupper(tau2), test = tests[[ci]], control = con)
+  } else {
+    rma(yi, sei = sei, method = toupper(tau2), test = tests[[ci]], control = con)
+  }
   out <- list(
     estimate = r$beta[1], se = r$se, stat = r$zval, p = r$pval,
     ci_low = r$ci.lb, ci_high = r$ci.ub, tau2 = r$tau2, i2 = r$I2 / 100,
@@ -42,8 +46,9 @@ escalc_of <- function(case) {
   }
   if (m == "plo") return(escalc("PLO", xi = case$x, ni = case$n))
   if (m %in% c("md", "smd")) {
+    # SMD: Hedges' g with the exact (gamma-function) correction, large-sample variance
     return(escalc(toupper(m), m1i = case$m1, sd1i = case$sd1, n1i = case$n1,
-                  m2i = case$m2, sd2i = case$sd2, n2i = case$n2))
+                  m2i = case$m2, sd2i = case$sd2, n2i = case$n2, vtype = "LS"))
   }
   stop(paste("unknown measure", m))
 }
@@ -54,6 +59,13 @@ answer <- lapply(cases, function(case) {
     e <- escalc_of(case)
     keep <- !is.na(e$yi)  # double-zero tables, left out
     return(list(yi = as.numeric(e$yi)[keep], vi = as.numeric(e$vi)[keep]))
+  }
+  if (kind == "re" && identical(case$measure, "generic")) {
+    # generic inverse variance: each reported estimate and its CI (at its own level) as an
+    # effect and SE, on the log scale for a ratio
+    f <- if (isTRUE(case$ratio)) log else identity
+    sei <- (f(case$high) - f(case$low)) / (2 * qnorm(0.5 + case$level / 2))
+    return(fit_re(f(case$estimate), NULL, case$tau2, case$ci, sei = sei))
   }
   if (kind == "re") {
     if (!is.null(case$measure)) {

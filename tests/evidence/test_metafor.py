@@ -19,9 +19,10 @@ import pytest
 
 from mscref.data.dataset import Dataset
 from mscref.data.loader import load_dataset
+from mscref.data.models import timepoint_days
 from mscref.evidence import meta
 from mscref.evidence.methods import Measure, PoolMethod, Subgroup, SummaryCI, Tau2Method
-from mscref.evidence.stats import SINGLE, EvidenceFilter, PooledEstimate, analyse
+from mscref.evidence.stats import _OTHER_SCALES, REPORTED, SINGLE, EvidenceFilter, PooledEstimate, analyse
 
 HERE = Path(__file__).parent
 SCRIPT = HERE / "metafor_check.R"
@@ -215,7 +216,57 @@ def generated_cases() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, An
     return cases, ours
 
 
-def _pool_case(p: PooledEstimate, tau2: Tau2Method, ci: SummaryCI, method: PoolMethod) -> dict[str, Any]:
+MEANS_KINDS = {_OTHER_SCALES["md"][0]: "md", _OTHER_SCALES["smd"][0]: "smd"}
+REPORTED_KINDS = {kind + REPORTED: m for m, (kind, _scale, _back) in _OTHER_SCALES.items()}
+
+
+def _generic(p: PooledEstimate) -> bool:
+    return p.kind in MEANS_KINDS or p.kind in REPORTED_KINDS
+
+
+def _reported_effect(ds: Dataset, trial: str, p: PooledEstimate) -> Any:
+    """The effect as the data file holds it (the first of its measure at the pool's endpoint and
+    timepoint), read here independently of mscref's adapters."""
+    days = timepoint_days(p.timepoint)
+    (t,) = [t for t in ds.trials if t.id == trial]
+    for o in t.outcomes:
+        if o.endpoint == p.endpoint and timepoint_days(o.timepoint) == days:
+            for e in o.effects:
+                if e.measure.value == REPORTED_KINDS[p.kind]:
+                    return e
+    raise AssertionError(f"{trial}: no {p.kind} at {p.endpoint}, {p.timepoint}")
+
+
+def _pool_case(
+    p: PooledEstimate, tau2: Tau2Method, ci: SummaryCI, method: PoolMethod, ds: Dataset
+) -> dict[str, Any]:
+    if p.kind in MEANS_KINDS:
+        arms = [(s.means[0], s.means[1]) for s in p.studies]
+        return {
+            "kind": "re",
+            "measure": MEANS_KINDS[p.kind],
+            "m1": [t.mean for t, _c in arms],
+            "sd1": [t.sd for t, _c in arms],
+            "n1": [t.n for t, _c in arms],
+            "m2": [c.mean for _t, c in arms],
+            "sd2": [c.sd for _t, c in arms],
+            "n2": [c.n for _t, c in arms],
+            "tau2": tau2,
+            "ci": ci,
+        }
+    if p.kind in REPORTED_KINDS:
+        effects = [_reported_effect(ds, s.trial_id, p) for s in p.studies]
+        return {
+            "kind": "re",
+            "measure": "generic",
+            "ratio": p.is_ratio,
+            "estimate": [e.estimate for e in effects],
+            "low": [e.ci_low for e in effects],
+            "high": [e.ci_high for e in effects],
+            "level": [e.ci_level for e in effects],
+            "tau2": tau2,
+            "ci": ci,
+        }
     if p.kind == SINGLE:
         return {
             "kind": "re",
@@ -237,13 +288,24 @@ def _pool_case(p: PooledEstimate, tau2: Tau2Method, ci: SummaryCI, method: PoolM
     return {"kind": method.value, "measure": measure, **tables}
 
 
-def _generated_dataset(tmp: Path) -> Dataset:
+def _generated_dataset(tmp: Path, n: int = 120, seed: int = 7) -> Dataset:
     from benchmarks.generate import generate
 
-    return load_dataset(generate(120, tmp / "generated", seed=7))
+    return load_dataset(generate(n, tmp / f"generated-{n}-{seed}", seed=seed))
 
 
-def data_cases(datasets: dict[str, Dataset]) -> tuple[dict[str, dict[str, Any]], dict[str, PooledEstimate]]:
+#: The runs of the continuous and reported-effect pools of the larger generated set (every τ²
+#: estimator and summary interval, split by comparator and by source).
+GENERIC_RUNS = [
+    (tau2, ci, Measure.OR, PoolMethod.IV, Subgroup.COMPARATOR) for tau2 in TAU2S for ci in CIS
+] + [(Tau2Method.REML, SummaryCI.HKSJ, Measure.OR, PoolMethod.IV, Subgroup.SOURCE)]
+
+
+def data_cases(
+    datasets: dict[str, Dataset], generic_only: frozenset[str] = frozenset()
+) -> tuple[dict[str, dict[str, Any]], dict[str, PooledEstimate]]:
+    """Every pool of each data set, as a case for R. A data set named in ``generic_only`` gives
+    only its continuous and reported-effect pools, over GENERIC_RUNS."""
     cases: dict[str, dict[str, Any]] = {}
     pools: dict[str, PooledEstimate] = {}
     # every τ² estimator × summary interval on odds ratios (and the single-arm pools), the other
@@ -259,7 +321,7 @@ def data_cases(datasets: dict[str, Dataset]) -> tuple[dict[str, dict[str, Any]],
     runs += [(Tau2Method.REML, SummaryCI.HKSJ, Measure.OR, PoolMethod.PETO, Subgroup.COMPARATOR)]
     runs += [(Tau2Method.PM, SummaryCI.Z, Measure.OR, PoolMethod.IV, Subgroup.SOURCE)]
     for dname, ds in datasets.items():
-        for tau2, ci, measure, method, sub in runs:
+        for tau2, ci, measure, method, sub in GENERIC_RUNS if dname in generic_only else runs:
             ev = analyse(
                 ds,
                 EvidenceFilter(),
@@ -270,10 +332,14 @@ def data_cases(datasets: dict[str, Dataset]) -> tuple[dict[str, dict[str, Any]],
                 subgroup=sub,
             )
             for i, p in enumerate(ev.pooled):
-                if p.kind == SINGLE and (method is not PoolMethod.IV or measure is not Measure.OR):
-                    continue  # the same single-arm pools as another run
+                if (p.kind == SINGLE or _generic(p)) and (
+                    method is not PoolMethod.IV or measure is not Measure.OR
+                ):
+                    continue  # the same single-arm (or continuous, or reported) pools as another run
+                if dname in generic_only and not _generic(p):
+                    continue
                 name = f"{dname}-{tau2}-{ci}-{measure}-{method}-{sub}-{i}"
-                cases[name] = _pool_case(p, tau2, ci, method)
+                cases[name] = _pool_case(p, tau2, ci, method, ds)
                 pools[name] = p
                 if p.subgroup_test is not None and method is PoolMethod.IV:
                     groups = []
@@ -309,7 +375,14 @@ def metafor(tmp_path_factory: pytest.TempPathFactory, bundled: Dataset) -> dict[
         pytest.skip(problem)
     tmp = tmp_path_factory.mktemp("metafor")
     gen_cases, gen_ours = generated_cases()
-    pool_cases, pools = data_cases({"shipped": bundled, "generated": _generated_dataset(tmp)})
+    pool_cases, pools = data_cases(
+        {
+            "shipped": bundled,
+            "generated": _generated_dataset(tmp),
+            "continuous": _generated_dataset(tmp, 600, 11),
+        },
+        generic_only=frozenset({"continuous"}),
+    )
     cases = {**gen_cases, **pool_cases}
     names = list(cases)
     (tmp / "cases.json").write_text(json.dumps([cases[n] for n in names]))
@@ -428,6 +501,20 @@ def test_every_pooled_figure_of_the_shipped_and_generated_data_matches(metafor: 
                 close(x.tau2, loo["tau2"][i], f"{name} leave-one-out tau2 {i}")
         checked += 1
     assert checked > 100
+
+
+def test_continuous_and_reported_pools_are_among_those_checked(metafor: dict[str, Any]) -> None:
+    """The MD, SMD and generic inverse-variance pools that analyse() makes went to metafor (the
+    figures are compared in the test above), on generated data whatever the shipped data holds."""
+    pools: dict[str, PooledEstimate] = metafor["pools"]
+    kinds = {p.kind for n, p in pools.items() if n.startswith("continuous-")}
+    assert {_OTHER_SCALES["md"][0], _OTHER_SCALES["smd"][0]} <= kinds
+    assert {_OTHER_SCALES["hr"][0] + REPORTED, _OTHER_SCALES["md"][0] + REPORTED} <= kinds
+    generic = [p for p in pools.values() if _generic(p)]
+    assert sum(p.k >= 3 for p in generic) >= 5  # with a prediction interval and leave-one-out
+    assert any(p.subgroup_test is not None for p in generic)
+    # a 90% interval reaches the pool at its own level
+    assert any("not 95%" in note for p in generic for note in p.notes)
 
 
 def test_without_r_the_reason_is_given(monkeypatch: pytest.MonkeyPatch) -> None:

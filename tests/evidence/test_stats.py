@@ -237,9 +237,14 @@ def test_evidence_says_why_it_does_not_pool_across_timepoints() -> None:
     assert any(r.startswith("only one study (admire-cd") for r in reasons)
     # single-arm rates and controlled comparisons are never in one pool
     kinds = {
-        r["kind"] for r in data["not_pooled"] if r["timepoint"] == "week 24" and r["kind"] != "values only"
+        r["kind"]
+        for r in data["not_pooled"]
+        if r["timepoint"] == "week 24" and r["kind"] not in ("values only", "reported effect")
     }
     assert kinds == {"single-arm proportion", "odds ratio"}
+    # the risk difference ADMIRE-CD reports beside its counts is not pooled a second time
+    (rd,) = [r for r in data["not_pooled"] if r["timepoint"] == "week 24" and r["kind"] == "reported effect"]
+    assert rd["reason"].startswith("counts first")
 
 
 def test_evidence_json_has_every_figure() -> None:

@@ -87,8 +87,9 @@ def evidence(
     data_dir: DataDirOption = None,
 ) -> None:
     """Rates with 95% confidence intervals, MSC-vs-control effect sizes, and pooling of like
-    outcomes (same endpoint, timepoint, measure and comparator class) with τ² and its Q-profile
-    CI, I², prediction intervals, leave-one-out, subgroups and an automated certainty rating.
+    outcomes (same endpoint, timepoint, measure and comparator class): counts, means and SDs (MD
+    or SMD) and reported effects (generic inverse variance), with τ² and its Q-profile CI, I²,
+    prediction intervals, leave-one-out, subgroups and an automated certainty rating.
 
     Example: mscref evidence --indication gvhd --endpoint overall-response
     """
@@ -122,8 +123,8 @@ def evidence(
                 f"{len(result.refusals)} outcomes not pooled and why",
                 err=True,
             )
-    if not result.proportions:
-        typer.echo("no count outcomes match", err=True)
+    if not (result.proportions or result.continuous or result.effects):
+        typer.echo("no outcomes with numbers match", err=True)
     if fmt is Format.JSON:
         import orjson
 

@@ -6,11 +6,21 @@ import math
 
 from mscref.data.dataset import Dataset
 from mscref.evidence.methods import CI_NAMES
-from mscref.evidence.stats import Evidence, PooledEstimate, StudyEffect
-from mscref.render.i18n import Lang, name_in
+from mscref.evidence.stats import Evidence, PooledEstimate, StudyEffect, favours
+from mscref.render.i18n import Lang, label, name_in
 from mscref.render.output import Table
 
 WIDTH = 25
+
+
+def _h(key: str, lang: Lang) -> str:
+    """A column header the i18n labels hold, in ``lang``."""
+    text = label(key, lang)
+    return text[0].upper() + text[1:] if lang is Lang.EN else text
+
+
+def _trial(lang: Lang) -> str:
+    return _h("trial_record", lang)
 
 
 def _pct(x: float) -> str:
@@ -52,7 +62,7 @@ def text_forest(
     return "".join(cells)
 
 
-def proportions_table(ev: Evidence) -> Table:
+def proportions_table(ev: Evidence, lang: Lang = Lang.EN) -> Table:
     rows = []
     for p in ev.proportions:
         c, iv = p.count, p.interval
@@ -74,14 +84,18 @@ def proportions_table(ev: Evidence) -> Table:
         "the logit scale that it pools). Forest axis 0–100%."
     ]
     if any(p.count.derived for p in ev.proportions):
-        notes.append("* counts derived from reported percentages and arm sizes")
+        notes.append(
+            label("derived_note", lang)
+            if lang is Lang.ZH
+            else "* counts derived from reported percentages and arm sizes"
+        )
     return Table(
         (
-            "Trial",
-            "Arm",
-            "Endpoint",
-            "Timepoint",
-            "Design",
+            _trial(lang),
+            _h("arm", lang),
+            _h("endpoint", lang),
+            _h("timepoint", lang),
+            _h("design", lang),
             "Events/total",
             "Rate",
             "95% CI",
@@ -93,7 +107,7 @@ def proportions_table(ev: Evidence) -> Table:
     )
 
 
-def comparisons_table(ev: Evidence) -> Table:
+def comparisons_table(ev: Evidence, lang: Lang = Lang.EN) -> Table:
     rows = []
     for c in ev.comparisons:
         t, k = c.treatment, c.control
@@ -116,9 +130,9 @@ def comparisons_table(ev: Evidence) -> Table:
         )
     return Table(
         (
-            "Trial",
-            "Endpoint",
-            "Timepoint",
+            _trial(lang),
+            _h("endpoint", lang),
+            _h("timepoint", lang),
             "MSC arm",
             "Control",
             "Risk difference (95% CI)",
@@ -137,22 +151,17 @@ def comparisons_table(ev: Evidence) -> Table:
 
 
 def _fmt(p: PooledEstimate, x: float | None) -> str:
-    if x is None or not math.isfinite(x):
-        return "—"
-    if p.kind in ("single-arm proportion", "risk difference"):
-        return _pct(x)
-    return _ratio(x)
+    return p.fmt(x)
 
 
 def _ci(p: PooledEstimate, low: float | None, high: float | None) -> str:
-    return f"{_fmt(p, low)}–{_fmt(p, high)}"
+    sep = " to " if any(x is not None and x < 0 for x in (low, high)) else "–"
+    return f"{_fmt(p, low)}{sep}{_fmt(p, high)}"
 
 
 def _arm_cell(s: StudyEffect, i: int) -> str:
-    if len(s.arms) <= i:
-        return ""
-    c = s.arms[i]
-    return f"{c.events}/{c.total}{'*' if c.derived else ''}"
+    cells = s.arm_cells()
+    return cells[i] if i < len(cells) else ""
 
 
 def _axis(p: PooledEstimate) -> tuple[float, float]:
@@ -177,9 +186,14 @@ def pooled_table(ds: Dataset, p: PooledEstimate, lang: Lang) -> Table:
     axis = _axis(p)
     log = p.is_ratio
     two_arm = p.kind != "single-arm proportion"
+    caption = p.arm_caption
+    reported = not caption
 
     def row(name: str, s: StudyEffect) -> tuple[str, ...]:
-        arms = (_arm_cell(s, 0), _arm_cell(s, 1)) if two_arm else (_arm_cell(s, 0),)
+        if reported:
+            arms: tuple[str, ...] = (s.label.split(" (", 1)[1].rstrip(")") if " (" in s.label else "",)
+        else:
+            arms = (_arm_cell(s, 0), _arm_cell(s, 1)) if two_arm else (_arm_cell(s, 0),)
         return (
             name,
             *arms,
@@ -188,7 +202,7 @@ def pooled_table(ds: Dataset, p: PooledEstimate, lang: Lang) -> Table:
             text_forest(s.low, s.estimate, s.high, axis, log=log),
         )
 
-    blank = ("", "") if two_arm else ("",)
+    blank = ("", "") if two_arm and not reported else ("",)
     rows: list[tuple[str, ...]] = []
     if p.subgroup_by is None:
         rows += [row(_study_name(s), s) for s in p.studies]
@@ -208,13 +222,7 @@ def pooled_table(ds: Dataset, p: PooledEstimate, lang: Lang) -> Table:
                         text_forest(g.low, g.estimate, g.high, axis, log=log, marker="◇"),
                     )
                 )
-    totals: tuple[str, ...]
-    if two_arm:
-        t1 = sum(s.arms[0].events for s in p.studies), sum(s.arms[0].total for s in p.studies)
-        t2 = sum(s.arms[1].events for s in p.studies), sum(s.arms[1].total for s in p.studies)
-        totals = (f"{t1[0]}/{t1[1]}", f"{t2[0]}/{t2[1]}")
-    else:
-        totals = (f"{sum(s.arms[0].events for s in p.studies)}/{sum(s.arms[0].total for s in p.studies)}",)
+    totals = tuple(p.arm_totals()) or blank
     rows.append(
         (
             f"Total, {p.model} (k = {p.k})",
@@ -237,8 +245,10 @@ def pooled_table(ds: Dataset, p: PooledEstimate, lang: Lang) -> Table:
     ind = name_in(ds.indication(p.indication), lang)
     axis_text = f"forest axis {_fmt(p, axis[0])}–{_fmt(p, axis[1])}" + (" (log)" if log else "")
     if p.null is not None:
-        axis_text += "; right of no effect favours MSC when the endpoint is a good outcome"
+        left, right = favours(p)
+        axis_text += f"; left of no effect: {left}, right: {right}"
     notes = [
+        f"Measure: {p.measure_choice}." if p.measure_choice else "",
         f"Heterogeneity: {p.heterogeneity()}",
         p.overall_test(),
         p.pi_note,
@@ -267,7 +277,9 @@ def pooled_table(ds: Dataset, p: PooledEstimate, lang: Lang) -> Table:
         )
     notes += list(p.notes)
     columns = (
-        ("Study", "MSC events/total", "Control events/total", "Weight", "Estimate (95% CI)", "Forest")
+        ("Study", "Reported (CI)", "Weight", "Estimate (95% CI)", "Forest")
+        if reported
+        else ("Study", f"MSC {caption}", f"Control {caption}", "Weight", "Estimate (95% CI)", "Forest")
         if two_arm
         else ("Study", "Events/total", "Weight", "Estimate (95% CI)", "Forest")
     )
@@ -276,7 +288,7 @@ def pooled_table(ds: Dataset, p: PooledEstimate, lang: Lang) -> Table:
     return Table(
         columns,
         tuple(rows),
-        title=f"Pooled {p.kind}{comp}: {ind}, {p.endpoint_label}{where}",
+        title=f"Pooled {p.title_kind}{comp}: {ind}, {p.endpoint_label}{where}",
         notes=tuple(n for n in notes if n),
     )
 
@@ -294,7 +306,7 @@ def leave_one_out_table(p: PooledEstimate) -> Table:
     return Table(
         ("Omitted", "Estimate (95% CI)", "τ²", "I²"),
         tuple(rows),
-        title=f"Leave-one-out: {p.endpoint_label}, {p.kind}",
+        title=f"Leave-one-out: {p.endpoint_label}, {p.title_kind}",
         notes=(f"Each row refits the pool without one study ({p.method.split(';')[0]}).",),
     )
 
@@ -309,7 +321,7 @@ def certainty_table(ev: Evidence) -> Table:
             (
                 f"{p.indication}: {p.endpoint_label}"
                 + ("" if p.timepoint in p.endpoint_label else f", {p.timepoint}"),
-                p.kind,
+                p.title_kind,
                 str(p.k),
                 f"{_fmt(p, p.estimate)} ({_ci(p, p.low, p.high)})",
                 p.certainty.start,
@@ -327,9 +339,89 @@ def certainty_table(ev: Evidence) -> Table:
     )
 
 
-def refusals_table(ev: Evidence) -> Table:
+def continuous_table(ev: Evidence, lang: Lang = Lang.EN) -> Table:
+    """Every continuous outcome's arms as reported — medians included, which are shown and never
+    pooled as means — with the mean difference where both arms have a mean, SD and n."""
+    rows = []
+    for c in ev.continuous:
+        d = c.difference
+        rows.append(
+            (
+                c.trial_id,
+                c.endpoint_label,
+                c.timepoint or "",
+                c.arms[0].label + ": " + c.arms[0].shown() if c.arms else "",
+                "; ".join(f"{a.label}: {a.shown()}" for a in c.arms[1:]),
+                "" if d is None else f"{d.estimate:+.3g} ({d.low:+.3g} to {d.high:+.3g})",
+                c.use,
+            )
+        )
+    notes = ["Mean difference: MSC arm minus control, 95% CI normal with unequal variances."]
+    if any(a.sd_from_se for c in ev.continuous for a in c.arms):
+        notes.append("SD from SE: the SD computed from a reported standard error (SD = SE √n).")
     return Table(
-        ("Indication", "Endpoint", "Timepoint", "Kind", "Trial", "Not pooled because"),
+        (
+            _trial(lang),
+            _h("endpoint", lang),
+            _h("timepoint", lang),
+            "MSC arm",
+            "Control",
+            "Mean difference (95% CI)",
+            "Used",
+        ),
+        tuple(rows),
+        title="Continuous outcomes (as reported)",
+        notes=tuple(notes),
+    )
+
+
+def effects_table(ev: Evidence, lang: Lang = Lang.EN) -> Table:
+    rows = []
+    for e in ev.effects:
+        ci = "" if e.low is None or e.high is None else f"{e.low:g} to {e.high:g} ({100 * e.level:g}% CI)"
+        adjusted = {True: "adjusted", False: "crude", None: ""}[e.adjusted]
+        rows.append(
+            (
+                e.trial_id,
+                e.endpoint_label,
+                e.timepoint or "",
+                f"{e.measure_label} ({e.measure.upper()})" if e.measure_label else e.measure.upper(),
+                f"{e.estimate:g}" + (f" {e.unit}" if e.unit else ""),
+                ci,
+                adjusted,
+                e.use,
+            )
+        )
+    return Table(
+        (
+            _trial(lang),
+            _h("endpoint", lang),
+            _h("timepoint", lang),
+            "Measure",
+            "Estimate",
+            "Interval",
+            "Adjusted",
+            "Used",
+        ),
+        tuple(rows),
+        title="Effects as reported (MSC arm vs control)",
+        notes=(
+            "Pooled by generic inverse variance: the SE from the interval at its own level, on the log "
+            "scale for a ratio; only the same measure, endpoint, timepoint and comparator class together.",
+        ),
+    )
+
+
+def refusals_table(ev: Evidence, lang: Lang = Lang.EN) -> Table:
+    return Table(
+        (
+            _h("indication", lang),
+            _h("endpoint", lang),
+            _h("timepoint", lang),
+            _h("kind", lang),
+            _trial(lang),
+            "Not pooled because",
+        ),
         tuple(
             (r.indication, r.endpoint, r.timepoint or "", r.kind, r.trial_id or "", r.reason)
             for r in ev.refusals
@@ -342,9 +434,13 @@ def refusals_table(ev: Evidence) -> Table:
 def evidence_tables(ds: Dataset, ev: Evidence, lang: Lang) -> list[Table]:
     tables = []
     if ev.proportions:
-        tables.append(proportions_table(ev))
+        tables.append(proportions_table(ev, lang))
     if ev.comparisons:
-        tables.append(comparisons_table(ev))
+        tables.append(comparisons_table(ev, lang))
+    if ev.continuous:
+        tables.append(continuous_table(ev, lang))
+    if ev.effects:
+        tables.append(effects_table(ev, lang))
     for p in ev.pooled:
         tables.append(pooled_table(ds, p, lang))
         if p.leave_one_out:
@@ -352,5 +448,5 @@ def evidence_tables(ds: Dataset, ev: Evidence, lang: Lang) -> list[Table]:
     if ev.pooled:
         tables.append(certainty_table(ev))
     if ev.refusals:
-        tables.append(refusals_table(ev))
+        tables.append(refusals_table(ev, lang))
     return tables
