@@ -1088,7 +1088,8 @@ class _Others:
                 self._effect_row(trial, outcome, e, comp, gate[1])
             return True
 
-        pool_key = (trial.indication or "unclassified", outcome.endpoint, timepoint_days(outcome.timepoint))
+        days = timepoint_days(outcome.timepoint)
+        pool_key = (trial.indication or "unclassified", outcome.endpoint, days)
         self.labels.setdefault(pool_key, outcome.endpoint_label)
         if tp and trial.indication:
             self.timepoints[(trial.indication, outcome.endpoint)].add(tp)
@@ -1571,7 +1572,8 @@ def _analyse(
                 excluded.append(f"{trial.id} {outcome.endpoint} {outcome.timepoint or ''}".strip())
                 continue
             # the pool's first wording in file order names it: records appended later never rename it
-            pool_key = (trial.indication or "unclassified", outcome.endpoint, timepoint_days(outcome.timepoint))
+            days = timepoint_days(outcome.timepoint)
+            pool_key = (trial.indication or "unclassified", outcome.endpoint, days)
             labels.setdefault(pool_key, outcome.endpoint_label)
             design = _design_class(trial)
             for c in counts:
