@@ -16,6 +16,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "id": ("ID", "编号"),
     "trait": ("Trait", "特性指标"),
     "product": ("Product", "产品"),
+    "product_id": ("Product ID", "产品编号"),
     "source": ("Source", "来源"),
     "sources": ("Sources", "来源"),
     "indication": ("Indication", "适应症"),
@@ -116,6 +117,12 @@ _LABELS: dict[str, tuple[str, str]] = {
         "特性为原文的一般性陈述(未核实,无具体来源)。",
     ),
     "rank": ("rank", "等级"),
+    "columns_hidden": (
+        "hidden for want of room: {hidden} (--columns names the fields to show; a wider terminal shows more)",
+        "因宽度不足而隐藏:{hidden}(用 --columns 指定要显示的字段;终端更宽时显示更多)",
+    ),
+    "no_match": ("no {what} match {filters}", "没有符合 {filters} 的{what}"),
+    "no_match_all": ("no {what} in the data", "数据中没有{what}"),
 }
 
 _ENUMS: dict[str, tuple[str, str]] = {
@@ -203,3 +210,14 @@ def text_in(en: str | None, zh: str | None, lang: Lang) -> str | None:
     if lang is Lang.ZH:
         return zh or en
     return en or zh
+
+
+def region_label(name: str | None, lang: Lang) -> str:
+    """A country or region of approval in ``lang`` ("韩国" for Korea); as written when unknown."""
+    if name is None:
+        return label("unknown", lang)
+    if lang is Lang.ZH:
+        from mscref.data.places import place_zh
+
+        return place_zh(name) or name
+    return name
