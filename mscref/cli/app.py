@@ -8,19 +8,54 @@ import functools
 import io
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
 import typer
+import typer.core
 
 from mscref import __version__
 from mscref.data.errors import DataError, ImportFailed, MscrefError
 
+
+class OneLineErrors(typer.core.TyperGroup):
+    """The command group, with a usage mistake (``--format xml``, an unknown option) told in one
+    line on stderr, ``error: …``, and exit code 2: no usage block, no box."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except typer.TyperException as exc:
+            ctx = getattr(exc, "ctx", None)
+            if type(exc).__name__ == "NoArgsIsHelpError":  # the help is already written
+                sys.exit(exc.exit_code)
+            message = " ".join(exc.format_message().split())
+            if ctx is not None:
+                message += f" See '{ctx.command_path} --help'."
+            typer.echo(f"error: {message}", err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            typer.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 _APP_SETTINGS: dict[str, Any] = {
+    "cls": OneLineErrors,
     "name": "mscref",
     "help": "Compare MSC source tissues, trials and approved products, every figure with its citation.",
     "no_args_is_help": True,
-    "add_completion": False,
+    "add_completion": True,
     "pretty_exceptions_enable": False,
 }
 app = typer.Typer(**_APP_SETTINGS)

@@ -59,6 +59,7 @@ DataDirOption = Annotated[
         "--data-dir",
         parser=_data_dir,
         envvar=ENV_VAR,
+        metavar="DIR",
         help=f"Directory of data files (default: the bundled data; also ${ENV_VAR}).",
         show_default=False,
     ),
