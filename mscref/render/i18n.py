@@ -454,6 +454,12 @@ _ZH_WORDS: tuple[tuple[str, str], ...] = (
     ("fewer than 300", "少于 300"),
     ("fewer than 10 studies", "少于 10 项研究"),
     ("heterogeneity cannot be judged", "无法判断异质性"),
+    ("with k = ", "k = "),
+    ("proxies only in studies carrying ", "替代指标仅见于合计权重 "),
+    (" of the weight", " 的研究"),
+    ("no risk-of-bias proxy in the data", "数据中无偏倚风险替代指标"),
+    ("the 95% CI spans ", "95% 置信区间跨越 "),
+    (" percentage points", " 个百分点"),
 )
 
 
