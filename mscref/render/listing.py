@@ -82,11 +82,13 @@ def apply(
             raise UsageError(f"--columns: name at least one field; valid fields: {', '.join(table.keys)}")
         keep = [_field(table, n, "--columns") for n in names]
     rows = tuple(tuple(table.rows[r][i] for i in keep) for r in order)
+    # a footnote on asterisks goes with the last row that has one
+    starred = any("*" in cell for row in rows for cell in row)
     shaped = Table(
         tuple(table.columns[i] for i in keep),
         rows,
         table.title,
-        table.notes,
+        tuple(n for n in table.notes if starred or not n.startswith("* ")),
         tuple(table.keys[i] for i in keep) if table.keys else (),
     )
     if records is None:
