@@ -259,21 +259,40 @@ def _field_pieces(
 
 
 IndicationOption = Annotated[
-    str | None, typer.Option(help="Indication by id or alias (gvhd, 移植物抗宿主病 …).")
+    str | None, typer.Option(metavar="NAME", help="Indication by id or alias (gvhd, 移植物抗宿主病 …).")
 ]
-SourceOption = Annotated[str | None, typer.Option(help="Source tissue by id or alias (uc, 脐带 …).")]
-PhaseOption = Annotated[list[str] | None, typer.Option(help="Phase: 1, 1/2, 2, 2/3, 3, 4 (repeatable).")]
+SourceOption = Annotated[
+    str | None, typer.Option(metavar="NAME", help="Source tissue by id or alias (uc, 脐带 …).")
+]
+PhaseOption = Annotated[
+    list[str] | None,
+    typer.Option("--phase", metavar="PHASE", help="Phase: 1, 1/2, 2, 2/3, 3, 4 (repeatable)."),
+]
 ProductTypeOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--product-type", help="cells, extracellular-vesicles, engineered-cells, non-msc (repeatable)."
+        "--product-type",
+        metavar="TYPE",
+        help="cells, extracellular-vesicles, engineered-cells, stromal-vascular-fraction, marrow-concentrate,"
+        " precursor-cells, msc-derived-cells or non-msc (repeatable).",
     ),
 ]
 DesignOption = Annotated[
-    list[DesignFilter] | None, typer.Option(help="Design feature (repeatable; all must hold).")
+    list[DesignFilter] | None,
+    typer.Option(
+        metavar="FEATURE",
+        help=f"Design feature: {', '.join(d.value for d in DesignFilter)} (repeatable; all must hold).",
+    ),
 ]
-CountryOption = Annotated[str | None, typer.Option(help="Country (trials) or region of approval (products).")]
-TextOption = Annotated[str | None, typer.Option("--text", help="Free text searched in names, titles, notes.")]
+CountryOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="NAME", help="Country (trials) or region of approval (products), in English or Chinese."
+    ),
+]
+TextOption = Annotated[
+    str | None, typer.Option("--text", metavar="WORDS", help="Free text searched in names, titles, notes.")
+]
 
 
 def trial_filter(
