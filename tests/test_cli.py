@@ -209,7 +209,26 @@ def test_show_unknown_id() -> None:
 def test_show_has_no_csv() -> None:
     code, _, err = run("show", "trial-a", "--format", "csv", *DATA)
     assert code == 2
-    assert "show has no csv format" in err
+    assert err == (
+        "error: Invalid value for '--format' / '-f': 'csv' is not one of 'table', 'markdown', 'json'."
+        " See 'mscref show --help'.\n"
+    )
+    _, help_text, _ = run("show", "--help")
+    assert "table|markdown|json" in help_text and "csv" not in help_text.split("--format")[1].split("\n")[0]
+
+
+def test_a_bad_choice_is_one_line() -> None:
+    code, out, err = run("trials", "--format", "xml", *DATA)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and err.startswith("error: ") and "'xml' is not one of" in err
+    assert "Usage:" not in err and "╭" not in err
+    code, _, err = run("trials", "--bogus")
+    assert code == 2 and err.count("\n") == 1 and "No such option: --bogus" in err
+
+
+def test_shell_completion_is_offered() -> None:
+    _, out, _ = run("--help")
+    assert "--install-completion" in out and "--show-completion" in out
 
 
 @pytest.mark.parametrize(

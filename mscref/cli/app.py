@@ -8,19 +8,88 @@ import functools
 import io
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
 import typer
+import typer.core
 
 from mscref import __version__
 from mscref.data.errors import DataError, ImportFailed, MscrefError
 
+
+def _fit_help(text: str) -> str:
+    """Help text that standard output's encoding can hold (stand-ins for the rest, as tables get):
+    click writes help to an ASCII stream as UTF-8, which the reader cannot decode."""
+    from mscref.render.termtable import fit_encoding, is_unicode
+
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    return text if is_unicode(encoding) else fit_encoding(text, encoding)
+
+
+def _fitted(command: Any) -> Any:
+    """``command`` (and, for a group, the commands it hands out) writing help through
+    :func:`_fit_help`."""
+    if command is None or getattr(command, "_mscref_fitted", False):
+        return command
+    get_help, get_command = command.get_help, getattr(command, "get_command", None)
+    command.get_help = lambda ctx: _fit_help(get_help(ctx))
+    if get_command is not None:
+        command.get_command = lambda ctx, name: _fitted(get_command(ctx, name))
+    command._mscref_fitted = True
+    return command
+
+
+class OneLineErrors(typer.core.TyperGroup):
+    """The command group, with a usage mistake (``--format xml``, an unknown option) told in one
+    line on stderr, ``error: …``, and exit code 2: no usage block, no box. Help is plain text
+    wrapped to the terminal as whole sentences (Rich's help boxes cut long words short in a
+    narrow terminal and can leave an option's help out)."""
+
+    def get_help(self, ctx: Any) -> str:
+        return _fit_help(super().get_help(ctx))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        return _fitted(super().get_command(ctx, cmd_name))
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except typer.TyperException as exc:
+            ctx = getattr(exc, "ctx", None)
+            if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+                typer.echo(ctx.get_help())
+                sys.exit(exc.exit_code)
+            message = " ".join(exc.format_message().split())
+            if ctx is not None:
+                message += f" See '{ctx.command_path} --help'."
+            typer.echo(f"error: {message}", err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            typer.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 _APP_SETTINGS: dict[str, Any] = {
+    "cls": OneLineErrors,
     "name": "mscref",
     "help": "Compare MSC source tissues, trials and approved products, every figure with its citation.",
     "no_args_is_help": True,
-    "add_completion": False,
+    "add_completion": True,
+    "rich_markup_mode": None,
+    # help as wide as the terminal up to 100 columns (click's default stops at 80)
+    "context_settings": {"max_content_width": 100},
     "pretty_exceptions_enable": False,
 }
 app = typer.Typer(**_APP_SETTINGS)

@@ -21,7 +21,8 @@ from mscref.data.query import (
     parse_phase,
     parse_product_type,
 )
-from mscref.render.i18n import Lang
+from mscref.render.i18n import Lang, label
+from mscref.render.listing import ListingOptions
 from mscref.render.output import (
     Bullets,
     Document,
@@ -58,6 +59,7 @@ DataDirOption = Annotated[
         "--data-dir",
         parser=_data_dir,
         envvar=ENV_VAR,
+        metavar="DIR",
         help=f"Directory of data files (default: the bundled data; also ${ENV_VAR}).",
         show_default=False,
     ),
@@ -94,13 +96,13 @@ def load(data_dir: Path | None) -> Dataset:
 
 def write_table(console: Console, table: Table) -> None:
     """Draw a table with the fast grid renderer, then its notes."""
-    from mscref.render.termtable import for_terminal, render
+    from mscref.render.termtable import for_terminal, render, wrap
 
     encoding = console.encoding
     text = render(list(table.columns), [list(r) for r in table.rows], console.width, table.title, encoding)
     console.file.write(text)
     for note in table.notes:
-        console.file.write(for_terminal(note, encoding) + "\n")
+        console.file.write("\n".join(wrap(for_terminal(note, encoding), max(console.width, 1))) + "\n")
 
 
 def print_table(table: Table, fmt: Format, records: Any = None) -> None:
@@ -113,6 +115,67 @@ def print_table(table: Table, fmt: Format, records: Any = None) -> None:
         sys.stdout.write(table_markdown(table))
     else:
         write_table(stdout_console(), table)
+
+
+SortOption = Annotated[
+    str | None,
+    typer.Option(
+        "--sort",
+        metavar="FIELD",
+        help="Sort the rows by this field (-FIELD or FIELD:desc for descending; empty values last).",
+    ),
+]
+ColumnsOption = Annotated[
+    str | None,
+    typer.Option("--columns", metavar="A,B,C", help="Only these fields, in this order (every format)."),
+]
+LimitOption = Annotated[int | None, typer.Option("--limit", metavar="N", min=0, help="At most N rows.")]
+
+
+def print_listing(
+    table: Table,
+    fmt: Format,
+    records: Any,
+    options: ListingOptions,
+    empty: str,
+    lang: Lang = Lang.EN,
+    drop_order: tuple[str, ...] = (),
+) -> None:
+    """A listing: sorted, cut and shaped as asked, in every format; a terminal table without the
+    columns it has no room for unless they were named; ``empty`` on stderr instead of an empty
+    table (CSV and JSON still write their header or ``[]``)."""
+    from mscref.render.listing import apply, fit_columns
+
+    table, records = apply(table, records, options)
+    if not table.rows:
+        typer.echo(empty, err=True)
+        if fmt in (Format.TABLE, Format.MARKDOWN):
+            return
+    if fmt is Format.TABLE and drop_order and not options.chosen:
+        note = label("columns_hidden", lang, hidden="{hidden}")
+        table = fit_columns(table, stdout_console().width, drop_order, note)
+    print_table(table, fmt, records)
+
+
+def no_match(what: str, lang: Lang, **filters: Any) -> str:
+    """ "no trials match --indication gvhd --phase 3" (or that the data has none)."""
+    given = filters_text(**filters)
+    if not given:
+        return label("no_match_all", lang, what=what)
+    return label("no_match", lang, what=what, filters=given)
+
+
+def filters_text(**filters: Any) -> str:
+    """The filters given, as typed: ``--indication gvhd --phase 3``."""
+    parts = []
+    for name, value in filters.items():
+        values = value if isinstance(value, list | tuple) else [value]
+        for v in values:
+            if v is None or v is False:
+                continue
+            flag = "--" + name.replace("_", "-")
+            parts.append(flag if v is True else f"{flag} {getattr(v, 'value', v)}")
+    return " ".join(parts)
 
 
 def print_tables(tables: list[Table], fmt: Format) -> None:
@@ -196,21 +259,40 @@ def _field_pieces(
 
 
 IndicationOption = Annotated[
-    str | None, typer.Option(help="Indication by id or alias (gvhd, 移植物抗宿主病 …).")
+    str | None, typer.Option(metavar="NAME", help="Indication by id or alias (gvhd, 移植物抗宿主病 …).")
 ]
-SourceOption = Annotated[str | None, typer.Option(help="Source tissue by id or alias (uc, 脐带 …).")]
-PhaseOption = Annotated[list[str] | None, typer.Option(help="Phase: 1, 1/2, 2, 2/3, 3, 4 (repeatable).")]
+SourceOption = Annotated[
+    str | None, typer.Option(metavar="NAME", help="Source tissue by id or alias (uc, 脐带 …).")
+]
+PhaseOption = Annotated[
+    list[str] | None,
+    typer.Option("--phase", metavar="PHASE", help="Phase: 1, 1/2, 2, 2/3, 3, 4 (repeatable)."),
+]
 ProductTypeOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--product-type", help="cells, extracellular-vesicles, engineered-cells, non-msc (repeatable)."
+        "--product-type",
+        metavar="TYPE",
+        help="cells, extracellular-vesicles, engineered-cells, stromal-vascular-fraction, marrow-concentrate,"
+        " precursor-cells, msc-derived-cells or non-msc (repeatable).",
     ),
 ]
 DesignOption = Annotated[
-    list[DesignFilter] | None, typer.Option(help="Design feature (repeatable; all must hold).")
+    list[DesignFilter] | None,
+    typer.Option(
+        metavar="FEATURE",
+        help=f"Design feature: {', '.join(d.value for d in DesignFilter)} (repeatable; all must hold).",
+    ),
 ]
-CountryOption = Annotated[str | None, typer.Option(help="Country (trials) or region of approval (products).")]
-TextOption = Annotated[str | None, typer.Option("--text", help="Free text searched in names, titles, notes.")]
+CountryOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="NAME", help="Country (trials) or region of approval (products), in English or Chinese."
+    ),
+]
+TextOption = Annotated[
+    str | None, typer.Option("--text", metavar="WORDS", help="Free text searched in names, titles, notes.")
+]
 
 
 def trial_filter(

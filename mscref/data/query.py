@@ -162,9 +162,11 @@ def _design_matches(rec: Record, want: DesignFilter) -> bool:
 
 
 def _country_matches(rec: Record, country: str) -> bool:
-    want = fold(country)
+    from mscref.data.places import place_key
+
+    want = place_key(country)
     places = rec.countries if isinstance(rec, Trial) else tuple(a.region for a in rec.approvals)
-    return any(want == fold(p) for p in places)
+    return any(want == place_key(p) for p in places)
 
 
 def searchable_text(ds: Dataset, rec: Record) -> str:

@@ -30,6 +30,9 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
     title: str | None = None
     notes: tuple[str, ...] = ()
+    #: Field names of the columns (``key_outcome`` for "Key outcome"), for ``--sort`` and
+    #: ``--columns``; empty for a table that is not a listing.
+    keys: tuple[str, ...] = ()
 
 
 @record
@@ -431,6 +434,8 @@ def _csv_safe(cell: str) -> str:
 
 
 _NUMBER = re.compile(r"[-+]?[0-9]+(\.[0-9]+)?")
+#: What a table shows for a missing value; a spreadsheet gets an empty cell.
+_NOTHING = frozenset({"—", "?"})
 
 
 def table_csv(table: Table) -> str:
@@ -441,7 +446,7 @@ def table_csv(table: Table) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(table.columns)
     for row in table.rows:
-        writer.writerow([_csv_safe(c) for c in row])
+        writer.writerow(["" if c in _NOTHING else _csv_safe(c) for c in row])
     return buf.getvalue()
 
 

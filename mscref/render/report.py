@@ -12,7 +12,7 @@ from mscref import __version__
 from mscref.data.dataset import Dataset
 from mscref.data.models import Control, Product, StatementCategory, Trial, Verdict
 from mscref.data.query import Selection, TrialFilter
-from mscref.render.i18n import Lang, enum_label, label, name_in, text_in
+from mscref.render.i18n import Lang, enum_label, label, localize_table, name_in, text_in, zh_text
 from mscref.render.output import Block, Bullets, Document, Fields, Figure, Heading, Paragraph, Table
 from mscref.render.views.claims import claim_rows, claims_table
 from mscref.render.views.compare import compare_table
@@ -185,12 +185,12 @@ def build_report(
             from mscref.render.plots import source_chart
 
             caption = (
-                "各特性在五级等级上的位置;不在等级上的数值不画柱,标为“not on scale”"
+                "各特性在五级等级上的位置;不在等级上的数值不画柱,标为“不在等级上”"
                 if zh
                 else "Ordinal traits ranked on the five-step scale; a value not on the scale has no bar "
                 "and is marked “not on scale”, as in the table"
             )
-            blocks.append(_chart(source_chart(ds, sources), caption, "sources.svg", png))
+            blocks.append(_chart(source_chart(ds, sources, lang), caption, "sources.svg", png))
 
     # -- trials by indication ---------------------------------------------------------------
     if trials:
@@ -401,20 +401,23 @@ def _evidence_blocks(
         )
     )
     for i, p in enumerate(ev.pooled, start=1):
-        blocks.append(pooled_table(ds, p, lang))
+        blocks.append(localize_table(pooled_table(ds, p, lang), lang))
         if figures:
-            from mscref.render.plots import pools_figure
+            from mscref.render.plots import localize_figure, pools_figure
 
             caption = f"Forest plot: {p.endpoint_label}, {p.title_kind}"
-            blocks.append(_chart(pools_figure(ds, [p]), caption, f"forest-{i}.svg", png))
+            if lang is Lang.ZH:
+                caption = f"森林图:{p.endpoint_label},{zh_text(p.title_kind)}"
+            fig = localize_figure(pools_figure(ds, [p]), lang, ds)
+            blocks.append(_chart(fig, caption, f"forest-{i}.svg", png))
     if ev.pooled:
-        blocks.append(certainty_table(ev))
+        blocks.append(localize_table(certainty_table(ev), lang))
     if ev.comparisons:
-        blocks.append(comparisons_table(ev, lang))
+        blocks.append(localize_table(comparisons_table(ev, lang), lang))
     if ev.continuous:
-        blocks.append(continuous_table(ev, lang))
+        blocks.append(localize_table(continuous_table(ev, lang), lang))
     if ev.effects:
-        blocks.append(effects_table(ev, lang))
+        blocks.append(localize_table(effects_table(ev, lang), lang))
     if ev.refusals:
-        blocks.append(refusals_table(ev, lang))
+        blocks.append(localize_table(refusals_table(ev, lang), lang))
     return blocks

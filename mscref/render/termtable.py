@@ -139,7 +139,37 @@ def cell_len(text: str) -> int:
     return _rich_cell_len(text)
 
 
-def _split_long(word: str, width: int) -> list[str]:
+_URL = re.compile(r"(?:https?://|www\.|doi:|10\.[0-9]{4,}/)\S+")
+# Places a word may break when it cannot stand whole: after a hyphen, slash, comma or semicolon
+# inside it ("Plastic/ reconstructive", "Graft-versus- host").
+_SOFT = re.compile(r"(?<=[-/,;])(?=[^-/,;])")
+
+
+def _is_wide(ch: str) -> bool:
+    return not ch.isascii() and cell_len(ch) == 2
+
+
+def _units(word: str) -> list[str]:
+    """A word cut where it may break without cutting a word in half: between wide (CJK)
+    characters, which need no spaces, and nowhere in a run of other characters."""
+    if word.isascii():
+        return [word]
+    units: list[str] = []
+    run = ""
+    for ch in word:
+        if _is_wide(ch):
+            if run:
+                units.append(run)
+                run = ""
+            units.append(ch)
+        else:
+            run += ch
+    if run:
+        units.append(run)
+    return units
+
+
+def _hard_split(word: str, width: int) -> list[str]:
     """A word wider than ``width`` cut into pieces that fit (character by character)."""
     if word.isascii() and word.isprintable():  # one column a character
         return [word[i : i + width] for i in range(0, len(word), width)]
@@ -156,8 +186,45 @@ def _split_long(word: str, width: int) -> list[str]:
     return pieces
 
 
+def _pieces(word: str) -> list[str]:
+    """The smallest pieces a word may break into: CJK characters, and runs of other characters
+    cut after a hyphen or slash (an address is one piece)."""
+    if _URL.fullmatch(word):
+        return [word]
+    return [soft for unit in _units(word) for soft in _SOFT.split(unit) if soft]
+
+
+def _split_long(word: str, width: int) -> list[str]:
+    """A word wider than ``width`` in pieces that fit: between CJK characters first, then after
+    a hyphen or slash, and only when a piece still does not fit, character by character. An
+    address (URL, DOI) is never cut: it stands alone on its line, however long."""
+    if _URL.fullmatch(word):
+        return [word]
+    units = _pieces(word)
+    pieces: list[str] = []
+    current, used = "", 0
+    for unit in units:
+        w = cell_len(unit)
+        if used + w <= width:
+            current, used = current + unit, used + w
+            continue
+        if current:
+            pieces.append(current)
+        if w <= width:
+            current, used = unit, w
+        else:
+            *whole, current = _hard_split(unit, width)
+            pieces.extend(whole)
+            used = cell_len(current)
+    if current:
+        pieces.append(current)
+    return pieces
+
+
 def wrap(text: str, width: int) -> list[str]:
-    """Greedy word wrap to ``width`` terminal columns; CJK text (no spaces) wraps anywhere."""
+    """Greedy word wrap to ``width`` terminal columns; CJK text (no spaces) wraps between its
+    characters; a word wider than the line breaks after a hyphen or slash before it is cut;
+    an address is never cut (its line is longer than ``width`` instead)."""
     out: list[str] = []
     for paragraph in text.split("\n"):
         line, used = "", 0
@@ -165,6 +232,11 @@ def wrap(text: str, width: int) -> list[str]:
             w = cell_len(word)
             if w > width:
                 pieces = _split_long(word, width)
+                if line and cell_len(pieces[0]) + used + 1 <= width:
+                    first, *pieces = pieces
+                    line, used = f"{line} {first}", used + 1 + cell_len(first)
+                if not pieces:
+                    continue
                 for piece in pieces[:-1]:
                     if line:
                         out.append(line)
@@ -186,25 +258,53 @@ def wrap(text: str, width: int) -> list[str]:
     return out or [""]
 
 
-def _natural(cells: list[str]) -> tuple[int, int]:
-    """(widest line, widest word) of a column's cells."""
-    widest = longest_word = 1
+def measure(cells: list[str]) -> tuple[int, int, int]:
+    """(widest line, widest word, widest piece a word may break into) of a column's cells."""
+    widest = longest_word = longest_piece = 1
     for cell in cells:
         for line in cell.split("\n"):
             widest = max(widest, cell_len(line))
             for word in line.split(" "):
-                longest_word = max(longest_word, cell_len(word))
-    return widest, longest_word
+                if word.isascii() and not _SOFT.search(word):
+                    w = piece = len(word)
+                else:
+                    w = cell_len(word)
+                    piece = max((cell_len(p) for p in _pieces(word)), default=1)
+                longest_word = max(longest_word, w)
+                longest_piece = max(longest_piece, piece)
+    return widest, longest_word, longest_piece
+
+
+def min_width(cells: list[str]) -> int:
+    """The narrowest a column of ``cells`` can be without cutting a word."""
+    _widest, word, _piece = measure(cells)
+    return word
+
+
+def table_width(widths: list[int]) -> int:
+    """Terminal columns of a table whose columns have ``widths`` (borders and padding included)."""
+    return sum(widths) + len(widths) + 1 + 2 * PAD * len(widths)
 
 
 def column_widths(columns: list[list[str]], total: int) -> list[int]:
-    """Widths that fit ``total`` terminal columns (borders and padding included) when possible."""
-    natural = [_natural(col) for col in columns]
-    widths = [w for w, _word in natural]
+    """Widths that fit ``total`` terminal columns (borders and padding included) when possible:
+    no word cut if every column can be as wide as its longest word, else words broken after a
+    hyphen or slash (or between CJK characters), and only as a last resort cut anywhere."""
+    natural = [measure(col) for col in columns]
+    widths = [w for w, _word, _piece in natural]
     budget = total - (len(columns) + 1) - 2 * PAD * len(columns)
-    floor = [max(4, min(word, 12)) for _w, word in natural]
-    for floors in (floor, [3] * len(widths)):  # keep words whole if possible, else cut them
+    floors = [word for _w, word, _p in natural]
+    _shrink(widths, floors, budget)
+    # Too narrow for every word whole: let the columns with the longest words break theirs after
+    # a hyphen or slash, one column at a time, until the rest fit.
+    # The first column holds each row's id or key: it breaks only when nothing else can.
+    soft = [min(word, max(piece, 4)) for _w, word, piece in natural]
+    while sum(widths) > budget and any(f > s for f, s in zip(floors, soft, strict=True)):
+        breakable = [j for j in range(1, len(floors)) if floors[j] > soft[j]] or [0]
+        i = max(breakable, key=lambda j: floors[j] - soft[j])
+        floors[i] = soft[i]
         _shrink(widths, floors, budget)
+    _shrink(widths, [min(3, word) for _w, word, _p in natural], budget)
     return widths
 
 

@@ -138,7 +138,7 @@ def test_products_shows_alofisel_withdrawn() -> None:
     (alofisel,) = [r for r in rows if r["product_id"] == "alofisel"]
     assert (alofisel["status"], alofisel["status_date"]) == ("withdrawn", "2024-12-13")
     table = runner.invoke(app, ["products", "--format", "csv"]).stdout
-    (line,) = [x for x in table.splitlines() if x.startswith("Alofisel")]
+    (line,) = [x for x in table.splitlines() if x.startswith("alofisel,Alofisel")]
     assert "withdrawn 2024-12-13" in line
     only = json.loads(runner.invoke(app, ["products", "--status", "withdrawn", "--format", "json"]).stdout)
     assert [r["product_id"] for r in only] == ["alofisel"]

@@ -106,14 +106,14 @@ def evidence(
     result = analyse(ds, flt, ci, measure, tau2, summary_ci, method, subgroup)
     if plot is not None:
         from mscref.data.files import Outputs
-        from mscref.render.plots import figure_bytes, forest_figure, plot_format
+        from mscref.render.plots import figure_bytes, forest_figure, localize_figure, plot_format
 
         kind = plot_format(plot)
         outputs = Outputs(force=force, data_dir=ds.directory)
         outputs.add(plot)
         for warning in outputs.check():  # before drawing: a refused target costs nothing
             typer.echo(warning, err=True)
-        outputs.set_content(plot, figure_bytes(forest_figure(ds, result), kind))
+        outputs.set_content(plot, figure_bytes(localize_figure(forest_figure(ds, result), lang, ds), kind))
         ((_path, size),) = outputs.write()
         if result.pooled:
             typer.echo(f"wrote {plot} ({size:,} bytes, {len(result.pooled)} forest panels)", err=True)

@@ -50,7 +50,9 @@ class ReportFormat(StrEnum):
 def report(
     output: Annotated[
         str | None,
-        typer.Option("--output", "-o", help="Write to FILE (default: stdout).", show_default=False),
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write to FILE (default: stdout).", show_default=False
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
     fmt: Annotated[

@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from mscref.cli.app import app, handles_errors
-from mscref.cli.common import DataDirOption, FormatOption, LangOption, StoreOption, load, print_document
-from mscref.data.errors import UsageError
+from mscref.cli.common import DataDirOption, LangOption, StoreOption, load, print_document
 from mscref.render.i18n import Lang
 from mscref.render.output import (
     Document,
-    Format,
     document_markdown,
     to_json,
 )
 from mscref.render.views.compare import compare_json
 from mscref.render.views.show import record_json, registry_link_blocks, registry_link_json, show_document
+
+
+class ShowFormat(StrEnum):
+    """The formats of one record (a document has no CSV)."""
+
+    TABLE = "table"
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+ShowFormatOption = Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
 @app.command()
@@ -33,7 +43,7 @@ def show(
             "a source's name or abbreviation, or a trial's registry id.",
         ),
     ],
-    fmt: FormatOption = Format.TABLE,
+    fmt: ShowFormatOption = ShowFormat.TABLE,
     lang: LangOption = Lang.EN,
     data_dir: DataDirOption = None,
     store: StoreOption = None,
@@ -42,12 +52,10 @@ def show(
 
     Example: mscref show Ryoncil
     """
-    if fmt is Format.CSV:
-        raise UsageError("show has no csv format; use table, markdown or json")
     ds = load(data_dir)
     rec = ds.record(record_id)
     links = _registry_links(rec, store)
-    if fmt is Format.JSON:
+    if fmt is ShowFormat.JSON:
         from mscref.data.models import Source
 
         if isinstance(rec, Source):
@@ -58,7 +66,7 @@ def show(
     doc = show_document(ds, rec, lang)
     if links:
         doc = Document(title=doc.title, blocks=(*doc.blocks, *registry_link_blocks(links)))
-    if fmt is Format.MARKDOWN:
+    if fmt is ShowFormat.MARKDOWN:
         sys.stdout.write(document_markdown(doc))
     else:
         print_document(doc)

@@ -38,11 +38,12 @@ def claim_rows(
 
 
 def claims_table(rows: list[dict[str, Any]], lang: Lang, cite: Any = None, refs: bool = False) -> Table:
-    columns = [label(k, lang) for k in ("id", "claims", "verdict", "seed_text", "correction")]
+    keys: tuple[str, ...] = ("id", "claims", "verdict", "seed_text", "correction")
     if cite is not None:
-        columns.append(label("references", lang))
+        keys += ("references",)
     elif refs:
-        columns.append(label("refs", lang))
+        keys += ("refs",)
+    columns = [label(k, lang) for k in keys]
     body = []
     for r in rows:
         row = [
@@ -57,4 +58,4 @@ def claims_table(rows: list[dict[str, Any]], lang: Lang, cite: Any = None, refs:
         elif refs:
             row.append(", ".join(r["refs"]))
         body.append(tuple(row))
-    return Table(tuple(columns), tuple(body))
+    return Table(tuple(columns), tuple(body), keys=keys)

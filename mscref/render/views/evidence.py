@@ -7,7 +7,7 @@ import math
 from mscref.data.dataset import Dataset
 from mscref.evidence.methods import CI_NAMES
 from mscref.evidence.stats import Evidence, PooledEstimate, StudyEffect, favours
-from mscref.render.i18n import Lang, label, name_in
+from mscref.render.i18n import Lang, label, localize_table, name_in
 from mscref.render.output import Table
 
 WIDTH = 25
@@ -449,4 +449,4 @@ def evidence_tables(ds: Dataset, ev: Evidence, lang: Lang) -> list[Table]:
         tables.append(certainty_table(ev))
     if ev.refusals:
         tables.append(refusals_table(ev, lang))
-    return tables
+    return [localize_table(t, lang) for t in tables]

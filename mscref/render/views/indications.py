@@ -61,6 +61,9 @@ def indications_table(ds: Dataset, rows: list[dict[str, Any]], lang: Lang, refs:
         "最强证据" if zh else "Strongest evidence",
         "依据" if zh else "From",
     ) + ((label("refs", lang),) if refs else ())
+    keys = ("id", "indication", "system", "trials", "sources", "evidence", "from") + (
+        ("refs",) if refs else ()
+    )
     body = []
     for r in rows:
         ind = ds.indication(r["id"])
@@ -78,4 +81,4 @@ def indications_table(ds: Dataset, rows: list[dict[str, Any]], lang: Lang, refs:
             )
             + ((", ".join(r["refs"]),) if refs else ())
         )
-    return Table(columns, tuple(body))
+    return Table(columns, tuple(body), keys=keys)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mscref.data.dataset import Dataset
-from mscref.render.i18n import Lang, enum_label, label, name_in
+from mscref.render.i18n import Lang, enum_label, label, name_in, region_label
 from mscref.render.output import Table
 from mscref.render.views.text import source_label
 
@@ -46,17 +46,24 @@ def product_rows(ds: Dataset, statuses: set[str] | None = None) -> list[dict[str
     return sorted(out, key=lambda r: (r["date"] or "9999", r["product_id"]))
 
 
+KEYS = ("product", "agency", "region", "date", "status", "indication", "source", "origin")
+
+
 def products_table(
-    ds: Dataset, rows: list[dict[str, Any]], lang: Lang, cite: Any = None, refs: bool = False
+    ds: Dataset,
+    rows: list[dict[str, Any]],
+    lang: Lang,
+    cite: Any = None,
+    refs: bool = False,
+    ids: bool = False,
 ) -> Table:
-    columns = [
-        label(k, lang)
-        for k in ("product", "agency", "region", "date", "status", "indication", "source", "origin")
-    ]
+    """One row per approval; ``ids`` adds the product's id first (for a spreadsheet)."""
+    keys = (("product_id",) if ids else ()) + KEYS
     if cite is not None:
-        columns.append(label("references", lang))
+        keys += ("references",)
     elif refs:
-        columns.append(label("refs", lang))
+        keys += ("refs",)
+    columns = [label(k, lang) for k in keys]
     body = []
     for r in rows:
         name = r["product_zh"] if lang is Lang.ZH and r["product_zh"] else r["product"]
@@ -69,10 +76,11 @@ def products_table(
             status += f" ({label('verified_false', lang)})"
         now = ("现 " if lang is Lang.ZH else "now ") + str(r["agency_now"])
         agency = r["agency"] if not r["agency_now"] else f"{r['agency']} ({now})"
-        row = [
+        row = [r["product_id"]] if ids else []
+        row += [
             name,
             agency,
-            r["region"],
+            region_label(r["region"], lang),
             r["date"] or "?",
             status,
             name_in(ds.indication(r["indication"]), lang),
@@ -84,4 +92,4 @@ def products_table(
         elif refs:
             row.append(", ".join(r["refs"]))
         body.append(tuple(row))
-    return Table(tuple(columns), tuple(body))
+    return Table(tuple(columns), tuple(body), keys=keys)

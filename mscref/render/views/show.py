@@ -18,7 +18,7 @@ from mscref.data.models import (
     Trial,
 )
 from mscref.data.query import Record
-from mscref.render.i18n import Lang, enum_label, label, name_in, text_in
+from mscref.render.i18n import Lang, enum_label, label, name_in, region_label, text_in
 from mscref.render.output import Bullets, Document, Fields, Heading, Paragraph, Table
 from mscref.render.views.compare import compare_table
 from mscref.render.views.text import (
@@ -261,7 +261,10 @@ def show_document(ds: Dataset, rec: Trial | Product | Source, lang: Lang) -> Doc
                     (label("study_type", lang), enum_label(rec.study_type, lang)),
                     (label("phase", lang), _phase_text(rec)),
                     (label("design", lang), _design_full(rec, lang)),
-                    (label("countries", lang), ", ".join(rec.countries) or None),
+                    (
+                        label("countries", lang),
+                        ", ".join(region_label(c, lang) for c in rec.countries) or None,
+                    ),
                     (label("period", lang), rec.period),
                     (label("n", lang), n_text(rec)),
                     (label("status", lang), rec.status),
@@ -390,7 +393,7 @@ def show_document(ds: Dataset, rec: Trial | Product | Source, lang: Lang) -> Doc
                     tuple(
                         (
                             a.agency,
-                            a.region,
+                            region_label(a.region, lang),
                             a.date or "?",
                             enum_label(a.status, lang)
                             + (f" {a.status_date}" if a.status_date else "")

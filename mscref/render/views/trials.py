@@ -24,22 +24,26 @@ from mscref.render.views.text import (
 # trials
 
 
-def trials_table(ds: Dataset, selection: Selection, lang: Lang, refs: bool = False) -> Table:
-    columns = tuple(
-        label(k, lang)
-        for k in (
-            "id",
-            "product",
-            "source",
-            "indication",
-            "phase",
-            "design",
-            "n",
-            "key_outcome",
-            "approvals",
-            "verdict",
-        )
-    ) + ((label("refs", lang),) if refs else ())
+KEYS = (
+    "id",
+    "product",
+    "source",
+    "indication",
+    "phase",
+    "design",
+    "n",
+    "key_outcome",
+    "approvals",
+    "verdict",
+)
+
+
+def trials_table(
+    ds: Dataset, selection: Selection, lang: Lang, refs: bool = False, registry: bool = False
+) -> Table:
+    """One row per trial or product record; ``registry`` adds the registry ids after the id."""
+    keys = KEYS[:1] + (("registry_ids",) if registry else ()) + KEYS[1:] + (("refs",) if refs else ())
+    columns = tuple(label(k, lang) for k in keys)
     rows = []
     derived = False
     for rec in selection.records:
@@ -48,8 +52,9 @@ def trials_table(ds: Dataset, selection: Selection, lang: Lang, refs: bool = Fal
             outcome = key_outcome(rec)
             derived = derived or any(a.derived for o in rec.outcomes for a in o.arms)
             rows.append(
-                (
-                    rec.id,
+                (rec.id,)
+                + ((", ".join(rec.registry_ids),) if registry else ())
+                + (
                     product_label(ds, rec, lang),
                     source_label(ds, ds.source_of(rec), lang),
                     indication_label(ds, rec.indication, lang),
@@ -64,8 +69,9 @@ def trials_table(ds: Dataset, selection: Selection, lang: Lang, refs: bool = Fal
             )
         else:
             rows.append(
-                (
-                    rec.id,
+                (rec.id,)
+                + (("",) if registry else ())
+                + (
                     product_label(ds, rec, lang),
                     source_label(ds, rec.source, lang),
                     name_in(ds.indication(rec.indication), lang),
@@ -84,4 +90,4 @@ def trials_table(ds: Dataset, selection: Selection, lang: Lang, refs: bool = Fal
     if selection.hidden_non_msc:
         kinds = ", ".join(k.value for k in selection.hidden_types)
         notes.append(label("non_msc_hidden", lang, count=selection.hidden_non_msc, kinds=kinds))
-    return Table(columns, tuple(rows), notes=tuple(notes))
+    return Table(columns, tuple(rows), notes=tuple(notes), keys=keys)
