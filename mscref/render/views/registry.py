@@ -100,34 +100,11 @@ def list_table(ds: Dataset, rows: list[dict[str, Any]], store: str) -> Table:
 
 
 def list_json(ds: Dataset, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    keys = (
-        "registry",
-        "id",
-        "version",
-        "title",
-        "is_msc",
-        "product_type",
-        "product_evidence",
-        "tissue",
-        "source",
-        "tissue_evidence",
-        "origin",
-        "origin_evidence",
-        "indication",
-        "conditions",
-        "unmatched",
-        "phase",
-        "phases",
-        "status",
-        "enrollment",
-        "countries",
-        "start_date",
-        "start_year",
-        "has_results",
-        "last_update",
-        "first_fetched",
-        "fetched",
-    )
+    from mscref.registry.store import CLASS_COLUMNS
+
+    # the store's classification columns (which classifier version wrote them is internal)
+    classified = tuple(c for c in CLASS_COLUMNS if c != "classifier")
+    keys = ("registry", "id", "version", *classified, "last_update", "first_fetched", "fetched")
     return [{k: r[k] for k in keys} for r in rows]
 
 
