@@ -405,9 +405,12 @@ def _evidence_blocks(
         if figures:
             from mscref.render.plots import localize_figure, pools_figure
 
-            caption = f"Forest plot: {p.endpoint_label}, {p.title_kind}"
+            # the timepoint unless the label already says it (as the pool's title does)
+            when = "" if p.timepoint in p.endpoint_label else f", {p.timepoint}"
+            caption = f"Forest plot: {p.endpoint_label}{when}, {p.title_kind}"
             if lang is Lang.ZH:
-                caption = f"森林图:{p.endpoint_label},{zh_text(p.title_kind)}"
+                when_zh = "" if p.timepoint in p.endpoint_label else f",{timepoint_text(p.timepoint, lang)}"
+                caption = f"森林图:{p.endpoint_label}{when_zh},{zh_text(p.title_kind)}"
             fig = localize_figure(pools_figure(ds, [p]), lang, ds)
             blocks.append(_chart(fig, caption, f"forest-{i}.svg", png))
     if ev.pooled:

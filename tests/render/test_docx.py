@@ -66,7 +66,7 @@ def test_the_figures_are_embedded_pictures(gvhd_docx: Path) -> None:
     images = [r for r in doc.part.rels.values() if "image" in r.reltype]
     assert images and all(r.target_part.blob.startswith(b"\x89PNG") for r in images)
     captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
-    assert any(c.startswith("Forest plot: Overall response (CR+PR) at day 28") for c in captions)
+    assert any(c.startswith("Forest plot: Overall response (CR+PR), day 28") for c in captions)
 
 
 def test_references_are_numbered_as_cited(gvhd_docx: Path) -> None:

@@ -95,8 +95,7 @@ def test_markdown_report_links_saved_plots(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     md = out.read_text(encoding="utf-8")
     assert (
-        "![Forest plot: Overall response (CR+PR) at day 28, single-arm proportion](<plots/forest-2.svg>)"
-        in md
+        "![Forest plot: Overall response (CR+PR), day 28, single-arm proportion](<plots/forest-2.svg>)" in md
     )
     assert sorted(p.name for p in plots.iterdir()) == [
         "forest-1.svg",

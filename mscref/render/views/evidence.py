@@ -303,10 +303,11 @@ def leave_one_out_table(p: PooledEstimate) -> Table:
         )
         for x in p.leave_one_out
     ]
+    where = "" if p.timepoint in p.endpoint_label else f", {p.timepoint}"
     return Table(
         ("Omitted", "Estimate (95% CI)", "τ²", "I²"),
         tuple(rows),
-        title=f"Leave-one-out: {p.endpoint_label}, {p.title_kind}",
+        title=f"Leave-one-out: {p.endpoint_label}{where}, {p.title_kind}",
         notes=(f"Each row refits the pool without one study ({p.method.split(';')[0]}).",),
     )
 
