@@ -298,3 +298,26 @@ def test_an_empty_file_becomes_a_store_and_a_store_opens_again(tmp_path: Path) -
     assert mscref("registry", "classify", "--store", str(empty), cwd=tmp_path).returncode == 0
     assert mscref("registry", "list", "--store", str(empty), cwd=tmp_path).returncode == 0
     assert mscref("registry", "classify", "--store", str(empty), cwd=tmp_path).returncode == 0
+
+
+# ------------------------------------------------------------------------------------------
+# JSON that Python's parser takes but JSON does not have, or cannot turn into a number
+
+
+def test_import_refuses_a_json_number_too_long_to_read(tmp_path: Path) -> None:
+    body = b'{"studies": [{"protocolSection": {"x": 1' + b"0" * 100_000 + b"}}]}"
+    (tmp_path / "in.json").write_bytes(body)
+    result = mscref("import", "ctgov", "in.json", "-o", "out.yaml", cwd=tmp_path)
+    assert result.returncode == 1  # not 3
+    assert "in.json: not valid JSON: Exceeds the limit" in result.stderr
+    assert "set_int_max_str_digits" not in result.stderr  # Python's advice is not the user's
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_the_registry_client_reads_json_strictly() -> None:
+    """The API's answers are JSON, which has no NaN or Infinity: they would reach an export."""
+    from mscref.data.files import loads_json
+
+    assert loads_json('{"a": [1, 2.5, -3e2, null]}') == {"a": [1, 2.5, -300.0, None]}
+    with pytest.raises(ValueError, match="NaN"):
+        loads_json("[NaN]")

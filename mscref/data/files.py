@@ -126,6 +126,19 @@ def _too_large(limit: int) -> str:
     return f"larger than {limit // 1048576} MiB, the most mscref reads from one file"
 
 
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def loads_json(text: str) -> object:
+    """Parse JSON text strictly: ValueError (json.JSONDecodeError for broken syntax) also on
+    ``NaN``/``Infinity``, which JSON does not have, and on a number too long to read;
+    RecursionError when nested too deeply."""
+    import json
+
+    return json.loads(text, parse_constant=_no_constant)
+
+
 # ------------------------------------------------------------------------------------------
 # Writing
 

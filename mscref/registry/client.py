@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mscref.data.errors import MscrefError
+from mscref.data.files import loads_json
 
 if TYPE_CHECKING:
     import tenacity
@@ -197,12 +198,14 @@ class Client:
                 f" (is --base-url the API? it begins: {_snippet(text)})"
             )
         try:
-            data = json.loads(text)
+            data = loads_json(text)
         except json.JSONDecodeError as exc:
             raise FetchError(
                 f"{url}: the server's JSON is broken ({exc.msg} at line {exc.lineno}, column {exc.colno};"
                 f" {len(body):,} bytes received — cut short?)"
             ) from None
+        except ValueError as exc:  # NaN, Infinity, a number too long to read
+            raise FetchError(f"{url}: the server's JSON is broken ({str(exc).split(';')[0][:200]})") from None
         except RecursionError:
             raise FetchError(f"{url}: the server's JSON is nested too deeply") from None
         return _page(url, data)
@@ -211,8 +214,8 @@ class Client:
 def _api_message(text: str) -> str:
     """The error message an API body carries (JSON or text), shortened."""
     try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+        data = loads_json(text)
+    except (ValueError, RecursionError):
         return _snippet(text)
     if isinstance(data, dict):
         for key in ("message", "error", "detail"):
