@@ -321,3 +321,43 @@ def test_the_registry_client_reads_json_strictly() -> None:
     assert loads_json('{"a": [1, 2.5, -3e2, null]}') == {"a": [1, 2.5, -300.0, None]}
     with pytest.raises(ValueError, match="NaN"):
         loads_json("[NaN]")
+
+
+# ------------------------------------------------------------------------------------------
+# matplotlib reads only its own defaults
+
+
+PLANTED_RC = "text.usetex: True\nbackend: module://plantedmod\nsavefig.dpi: not-a-number\n"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["evidence", "--data-dir", str(MINIMAL), "--plot", "p.svg", "--force"],
+        ["report", "--data-dir", str(MINIMAL), "--plots-dir", "pd", "-o", "r.md", "--force"],
+    ],
+    ids=["evidence", "report"],
+)
+def test_a_matplotlibrc_in_the_folder_changes_nothing(tmp_path: Path, argv: list[str]) -> None:
+    (tmp_path / "matplotlibrc").write_text(PLANTED_RC, encoding="utf-8")
+    marker = tmp_path / "ran"
+    (tmp_path / "plantedmod.py").write_text(f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8")
+    result = mscref(*argv, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr  # no LaTeX run, no bad value stops the plot
+    assert "Bad value" not in result.stderr and "matplotlibrc" not in result.stderr
+    assert not marker.exists(), "a module named by a matplotlibrc was imported"
+
+
+def test_a_bad_mplbackend_changes_nothing(tmp_path: Path) -> None:
+    result = mscref(
+        "evidence",
+        "--data-dir",
+        str(MINIMAL),
+        "--plot",
+        "p.svg",
+        "--force",
+        cwd=tmp_path,
+        MPLBACKEND="nonsense",
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "p.svg").read_bytes().lstrip().startswith(b"<?xml")
