@@ -361,3 +361,59 @@ def test_a_bad_mplbackend_changes_nothing(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "p.svg").read_bytes().lstrip().startswith(b"<?xml")
+
+
+# ------------------------------------------------------------------------------------------
+# fetch: numbers a clock cannot hold, addresses httpx cannot parse
+
+FETCH = [
+    "fetch",
+    "ctgov",
+    "--base-url",
+    "http://127.0.0.1:9/",
+    "--retries",
+    "0",
+    "--timeout",
+    "1",
+    "--rate",
+    "0",
+]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--timeout", "inf"],
+        ["--timeout", "1e300"],
+        ["--rate", "nan"],
+        ["--max-wait", "inf"],
+        ["--backoff", "nan"],
+    ],
+    ids=lambda e: " ".join(e),
+)
+def test_fetch_refuses_numbers_that_are_not_finite(tmp_path: Path, extra: list[str]) -> None:
+    result = mscref(*FETCH, "--store", "s.sqlite", *extra, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "finite" in result.stderr
+    assert not (tmp_path / "s.sqlite").exists()
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "https://256.256.256.256/"])
+def test_fetch_names_an_unusable_server_address(tmp_path: Path, url: str) -> None:
+    result = mscref(*FETCH, "--store", "s.sqlite", "--base-url", url, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "not a usable server address" in result.stderr
+    env_result = mscref(
+        "fetch",
+        "ctgov",
+        "--store",
+        "s.sqlite",
+        "--retries",
+        "0",
+        "--timeout",
+        "1",
+        cwd=tmp_path,
+        MSCREF_CTGOV_URL=url,
+    )
+    assert env_result.returncode == 1
+    assert "not a usable server address" in env_result.stderr

@@ -96,12 +96,15 @@ class Client:
 
         self.settings = settings
         self.on_retry = on_retry
-        self._http = httpx.Client(
-            base_url=settings.base_url.rstrip("/"),
-            timeout=httpx.Timeout(settings.timeout),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            follow_redirects=True,
-        )
+        try:
+            self._http = httpx.Client(
+                base_url=settings.base_url.rstrip("/"),
+                timeout=httpx.Timeout(settings.timeout),
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+                follow_redirects=True,
+            )
+        except httpx.InvalidURL as exc:  # a bad port, an impossible IPv4 address …
+            raise FetchError(f"not a usable server address {settings.base_url!r}: {exc}") from None
         self._interval = 60.0 / settings.rate if settings.rate > 0 else 0.0
         self._last = 0.0
         self._lock = threading.Lock()
