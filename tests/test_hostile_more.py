@@ -417,3 +417,21 @@ def test_fetch_names_an_unusable_server_address(tmp_path: Path, url: str) -> Non
     )
     assert env_result.returncode == 1
     assert "not a usable server address" in env_result.stderr
+
+
+def test_import_from_the_store_never_writes_over_the_store(tmp_path: Path) -> None:
+    store = empty_store(tmp_path / "registry.sqlite")
+    before = store.read_bytes()
+    result = mscref(
+        "import",
+        "ctgov",
+        "--from-store",
+        "NCT00000001",
+        "--store",
+        str(store),
+        "-o",
+        str(store),
+        cwd=tmp_path,
+    )
+    assert result.returncode in (1, 2)
+    assert store.read_bytes() == before
