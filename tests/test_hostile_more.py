@@ -435,3 +435,10 @@ def test_import_from_the_store_never_writes_over_the_store(tmp_path: Path) -> No
     )
     assert result.returncode in (1, 2)
     assert store.read_bytes() == before
+
+
+def test_evidence_plot_with_a_trailing_slash_names_a_folder(tmp_path: Path) -> None:
+    result = mscref("evidence", "--data-dir", str(MINIMAL), "--plot", "p.svg/", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "names a folder" in result.stderr
+    assert not (tmp_path / "p.svg").exists()
