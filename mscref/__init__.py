@@ -12,10 +12,12 @@ Everything here imports its machinery when called, so ``import mscref`` stays ch
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+#: Not ``typing.TYPE_CHECKING``: importing typing here would widen the moment at start-up
+#: when Ctrl-C still meets Python's own handler (a traceback) instead of mscref's (exit 130).
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from os import PathLike
+    from typing import Any
 
     import pandas as pd
 

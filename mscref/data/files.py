@@ -20,8 +20,10 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from mscref.data.errors import MscrefError, UsageError
 
@@ -122,6 +124,19 @@ def _check_input(name: str, info: os.stat_result, limit: int) -> None:
 
 def _too_large(limit: int) -> str:
     return f"larger than {limit // 1048576} MiB, the most mscref reads from one file"
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def loads_json(text: str) -> object:
+    """Parse JSON text strictly: ValueError (json.JSONDecodeError for broken syntax) also on
+    ``NaN``/``Infinity``, which JSON does not have, and on a number too long to read;
+    RecursionError when nested too deeply."""
+    import json
+
+    return json.loads(text, parse_constant=_no_constant)
 
 
 # ------------------------------------------------------------------------------------------
@@ -378,20 +393,49 @@ def _folder_problem(folder: Path) -> str | None:
     return None
 
 
-def write_atomic(path: Path, content: str | bytes, *, force: bool = False) -> int:
-    """Write one file as :class:`Outputs` does; return the bytes written."""
-    outputs = Outputs(force=force)
-    outputs.add(path, content)
+def write_atomic(
+    path: Path,
+    content: str | bytes,
+    *,
+    force: bool = False,
+    data_dir: Path | None = None,
+    reads: tuple[Path, ...] = (),
+) -> int:
+    """Write one file as :class:`Outputs` does (never over a file of ``data_dir`` or one of
+    ``reads``); return the bytes written."""
+    data = _bytes(content)
+    return write_streaming(
+        path, lambda handle: handle.write(data), force=force, data_dir=data_dir, reads=reads
+    )
+
+
+def write_streaming(
+    path: Path,
+    fill: Callable[[BinaryIO], object],
+    *,
+    force: bool = False,
+    data_dir: Path | None = None,
+    reads: tuple[Path, ...] = (),
+) -> int:
+    """Check ``path`` as :class:`Outputs` does, then let ``fill`` write the content into a
+    temporary file that takes its place: for content too large to hold in memory. Returns the
+    bytes written."""
+    outputs = Outputs(force=force, data_dir=data_dir, reads=reads)
+    outputs.add(path)
     try:
         outputs.check()
     except OutputsRefused as exc:
         raise MscrefError(exc.reasons[0]) from None
-    ((_path, size),) = outputs.write()
-    return size
+    (target,) = outputs.targets
+    return _write_with(target, fill, force)
 
 
 def _write(target: Target, data: bytes, force: bool) -> int:
-    """Write ``data`` to ``target.real`` via a temporary file beside it and a rename.
+    return _write_with(target, lambda handle: handle.write(data), force)
+
+
+def _write_with(target: Target, fill: Callable[[BinaryIO], object], force: bool) -> int:
+    """Write what ``fill`` writes to ``target.real`` via a temporary file beside it and a rename.
 
     A new file is linked into place (which fails if something appeared there meanwhile); an
     existing one is replaced only if it is still the regular file that was checked. The old
@@ -411,9 +455,10 @@ def _write(target: Target, data: bytes, force: bool) -> int:
             with contextlib.suppress(OSError):  # a file system without owners keeps mscref's
                 os.fchown(fd, target.uid, target.gid)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            fill(handle)
             handle.flush()
             os.fsync(handle.fileno())
+            size = handle.tell()
         if target.exists:
             _still_regular(target)
             os.replace(tmp, real)
@@ -426,7 +471,7 @@ def _write(target: Target, data: bytes, force: bool) -> int:
     finally:
         if not done:
             Path(tmp).unlink(missing_ok=True)
-    return len(data)
+    return size
 
 
 def _still_regular(target: Target) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mscref.data.errors import MscrefError
+from mscref.data.files import loads_json
 
 if TYPE_CHECKING:
     import tenacity
@@ -95,12 +96,15 @@ class Client:
 
         self.settings = settings
         self.on_retry = on_retry
-        self._http = httpx.Client(
-            base_url=settings.base_url.rstrip("/"),
-            timeout=httpx.Timeout(settings.timeout),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            follow_redirects=True,
-        )
+        try:
+            self._http = httpx.Client(
+                base_url=settings.base_url.rstrip("/"),
+                timeout=httpx.Timeout(settings.timeout),
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+                follow_redirects=True,
+            )
+        except httpx.InvalidURL as exc:  # a bad port, an impossible IPv4 address …
+            raise FetchError(f"not a usable server address {settings.base_url!r}: {exc}") from None
         self._interval = 60.0 / settings.rate if settings.rate > 0 else 0.0
         self._last = 0.0
         self._lock = threading.Lock()
@@ -197,12 +201,14 @@ class Client:
                 f" (is --base-url the API? it begins: {_snippet(text)})"
             )
         try:
-            data = json.loads(text)
+            data = loads_json(text)
         except json.JSONDecodeError as exc:
             raise FetchError(
                 f"{url}: the server's JSON is broken ({exc.msg} at line {exc.lineno}, column {exc.colno};"
                 f" {len(body):,} bytes received — cut short?)"
             ) from None
+        except ValueError as exc:  # NaN, Infinity, a number too long to read
+            raise FetchError(f"{url}: the server's JSON is broken ({str(exc).split(';')[0][:200]})") from None
         except RecursionError:
             raise FetchError(f"{url}: the server's JSON is nested too deeply") from None
         return _page(url, data)
@@ -211,8 +217,8 @@ class Client:
 def _api_message(text: str) -> str:
     """The error message an API body carries (JSON or text), shortened."""
     try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+        data = loads_json(text)
+    except (ValueError, RecursionError):
         return _snippet(text)
     if isinstance(data, dict):
         for key in ("message", "error", "detail"):

@@ -89,11 +89,14 @@ def read_studies(paths: list[Path]) -> list[Study]:
             )
             continue
         try:
-            data = json.loads(text)
+            data = json.loads(text)  # NaN and Infinity parse: the importer copes with them
         except json.JSONDecodeError as exc:
             problems.append(
                 ImportProblem(name, "", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
             )
+            continue
+        except ValueError as exc:  # a number too long to read
+            problems.append(ImportProblem(name, "", f"not valid JSON: {_short(str(exc))}"))
             continue
         except RecursionError:
             problems.append(ImportProblem(name, "", "not valid JSON: nested too deeply"))
@@ -587,3 +590,8 @@ def map_studies(studies: list[Study], ds: Dataset) -> list[Mapped]:
     if problems:
         raise ImportFailed(problems)
     return list(mapped.values())
+
+
+def _short(message: str) -> str:
+    """The first clause of a parser's message (Python's advice on raising its limits cut)."""
+    return message.split(";")[0][:200]

@@ -250,6 +250,52 @@ SORTS = {
 }
 
 
+def _check_store_file(path: Path, *, readonly: bool) -> None:
+    """StoreError unless ``path`` is a regular file (or, to create a store, nothing yet):
+    SQLite would block on a FIFO and cannot keep a store in a device or a folder."""
+    import stat
+
+    from mscref.data.files import kind_of
+
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        if readonly:
+            raise StoreError(f"no registry store at {path}; run `mscref fetch ctgov` first") from None
+        return
+    if not stat.S_ISREG(info.st_mode):
+        raise StoreError(
+            f"cannot open the registry store {path}: it is {kind_of(info.st_mode)}, not a regular file"
+        )
+
+
+def _has_tables(db: sqlite3.Connection) -> bool:
+    count: int = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    return count > 0
+
+
+def _check_store_schema(db: sqlite3.Connection, path: Path) -> None:
+    """StoreError unless ``db`` holds this version's tables with their columns: a foreign
+    database, another version's store or a damaged one is refused before it is read or
+    changed."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    not_store = f"{path} is not an mscref registry store"
+    if version != SCHEMA_VERSION:
+        raise StoreError(f"{not_store} (schema {version}); give another --store")
+    want = sqlite3.connect(":memory:")
+    try:
+        want.executescript(_SCHEMA)
+        tables = [r[0] for r in want.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            need = {r[1] for r in want.execute(f"PRAGMA table_info({table})")}
+            have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+            if not need <= have:
+                missing = ", ".join(sorted(need - have))
+                raise StoreError(f"{not_store}: table {table} lacks {missing}; give another --store")
+    finally:
+        want.close()
+
+
 class Store:
     """One SQLite registry store. ``readonly`` opens an existing store without creating or
     changing anything."""
@@ -257,22 +303,21 @@ class Store:
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
         try:
+            _check_store_file(path, readonly=readonly)
             if readonly:
-                if not path.is_file():
-                    raise StoreError(f"no registry store at {path}; run `mscref fetch ctgov` first")
                 self.db = sqlite3.connect(
                     f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
                 )
+                _check_store_schema(self.db, path)
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+                if _has_tables(self.db):  # someone's database: never add tables to it
+                    _check_store_schema(self.db, path)
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.executescript(_SCHEMA)
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            version = self.db.execute("PRAGMA user_version").fetchone()[0]
-            if readonly and version != SCHEMA_VERSION:
-                raise StoreError(f"{path} is not an mscref registry store (schema {version})")
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             raise StoreError(f"cannot open the registry store {path}: {exc}") from None
         except OSError as exc:
             raise StoreError(f"cannot open the registry store {path}: {exc.strerror or exc}") from None

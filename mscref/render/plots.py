@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -19,9 +20,33 @@ if TYPE_CHECKING:  # pragma: no cover
 FORMATS = {".svg": "svg", ".png": "png"}
 
 
-def _pyplot() -> Any:
-    import matplotlib
+def _import_matplotlib() -> Any:
+    """matplotlib with only its own defaults. A ``matplotlibrc`` in the current folder or the
+    user's config, or ``$MPLBACKEND``, could otherwise stop every plot (a bad value), print
+    warnings, make matplotlib run LaTeX (``text.usetex``) or import a module of the file's
+    choosing (``backend: module://…``): no file mscref did not ask for may change what it
+    runs, and the same data gives the same chart anywhere."""
+    import logging
+    import sys
 
+    if "matplotlib" in sys.modules:  # a program using mscref as a library chose its settings
+        import matplotlib
+
+        return matplotlib
+    os.environ["MPLBACKEND"] = "agg"  # read (and checked) once, at the first import
+    log = logging.getLogger("matplotlib")
+    level = log.level
+    log.setLevel(logging.CRITICAL)  # a planted file's "Bad value" warnings are not the user's
+    try:
+        import matplotlib
+    finally:
+        log.setLevel(level)
+    matplotlib.rcdefaults()  # forget every matplotlibrc read at import
+    return matplotlib
+
+
+def _pyplot() -> Any:
+    matplotlib = _import_matplotlib()
     matplotlib.use("Agg")
     matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: searchable, small
     matplotlib.rcParams["svg.hashsalt"] = "mscref"  # stable ids: same data, same file

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -77,9 +76,11 @@ def evidence(
     no_derived: Annotated[
         bool, typer.Option("--no-derived", help="Leave out counts derived from percentages.")
     ] = False,
-    plot: Annotated[
-        Path | None,
-        typer.Option("--plot", help="Write a forest plot to FILE.svg or FILE.png.", show_default=False),
+    plot_text: Annotated[
+        str | None,
+        typer.Option(
+            "--plot", metavar="FILE", help="Write a forest plot to FILE.svg or FILE.png.", show_default=False
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the plot file if it exists.")] = False,
     fmt: FormatOption = Format.TABLE,
@@ -104,6 +105,9 @@ def evidence(
     if method is PoolMethod.PETO and measure is not Measure.OR:
         raise UsageError("--method peto gives odds ratios only: use it with --measure or")
     result = analyse(ds, flt, ci, measure, tau2, summary_ci, method, subgroup)
+    from mscref.data.files import output_path
+
+    plot = output_path(plot_text, "--plot") if plot_text is not None else None
     if plot is not None:
         from mscref.data.files import Outputs
         from mscref.render.plots import figure_bytes, forest_figure, localize_figure, plot_format

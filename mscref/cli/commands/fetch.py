@@ -72,11 +72,18 @@ def fetch_ctgov(
 
     Example: mscref fetch ctgov --condition "knee osteoarthritis" --status recruiting
     """
+    import math
+
     from mscref.data.errors import UsageError
     from mscref.registry.client import Client, FetchError, Settings
     from mscref.registry.store import Store, default_store_path
     from mscref.registry.sync import Progress, Query, fetch, parse_date, parse_status
 
+    numbers = (rate, timeout, backoff, max_wait)
+    if not all(math.isfinite(x) for x in numbers) or timeout > 86_400:  # a clock cannot hold inf
+        raise UsageError(
+            "--rate, --timeout, --backoff and --max-wait take finite numbers (--timeout ≤ 86400)"
+        )
     if rate < 0 or timeout <= 0 or retries < 0 or backoff < 0 or max_wait < 0:
         raise UsageError("--rate, --timeout, --retries, --backoff and --max-wait take positive numbers")
     query = Query(

@@ -72,7 +72,7 @@ def import_ctgov(
         force=True,
         data_dir=ds.directory,
         may_replace=out if in_data_dir else None,
-        reads=() if from_store else tuple(files),
+        reads=_store_files(store) if from_store else tuple(files),
     )
     outputs.add(out)
     warnings = [] if dry_run else outputs.check()
@@ -137,3 +137,11 @@ def import_ctgov(
         typer.echo(warning, err=True)
     via = f" (through the link to {target.real})" if target.real != out else ""
     typer.echo(f"wrote {output}{via}: {result.summary()}", err=True)
+
+
+def _store_files(store: Path | None) -> tuple[Path, ...]:
+    """The registry store and SQLite's files beside it: an import never writes over them."""
+    from mscref.registry.store import default_store_path
+
+    path = store or default_store_path()
+    return (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -50,8 +49,10 @@ def refs(
         ),
     ] = RefFormat.MARKDOWN,
     output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Write to FILE (default: stdout).", show_default=False),
+        str | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write to FILE (default: stdout).", show_default=False
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite a file that exists.")] = False,
     data_dir: DataDirOption = None,
@@ -79,7 +80,7 @@ def refs(
     if output is None:
         sys.stdout.write(content)
         return
-    from mscref.data.files import write_atomic
+    from mscref.data.files import output_path, write_atomic
 
-    size = write_atomic(output, content, force=force)
+    size = write_atomic(output_path(output), content, force=force, data_dir=ds.directory)
     typer.echo(f"wrote {output} ({size:,} bytes, {len(references)} references)", err=True)

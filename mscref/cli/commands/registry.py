@@ -34,6 +34,14 @@ registry_app = typer.Typer(
 app.add_typer(registry_app, name="registry")
 
 
+def _store_files(store: Path | None) -> tuple[Path, ...]:
+    """The store and SQLite's files beside it: no output may replace them."""
+    from mscref.registry.store import default_store_path
+
+    path = store or default_store_path()
+    return (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal"))
+
+
 def _open(store: Path | None) -> Store:
     from mscref.registry.store import Store, default_store_path
 
@@ -150,7 +158,12 @@ def summary(
         from mscref.render.views.registry import start_year_figure
 
         kind = plot_format(plot)
-        size = write_atomic(plot, figure_bytes(start_year_figure(crosstabs["start_year"]), kind), force=force)
+        size = write_atomic(
+            plot,
+            figure_bytes(start_year_figure(crosstabs["start_year"]), kind),
+            force=force,
+            reads=_store_files(store),
+        )
         typer.echo(f"wrote {plot} ({size:,} bytes)", err=True)
     if fmt is Format.JSON:
         sys.stdout.write(to_json(summary_json(crosstabs, totals)))
@@ -246,8 +259,9 @@ def export(
     fmt: Annotated[
         ExportFormat, typer.Option("--format", "-f", help="csv, json or parquet.")
     ] = ExportFormat.CSV,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to FILE (needed for parquet).")
+    output_text: Annotated[
+        str | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (needed for parquet)."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
     all_studies: Annotated[bool, typer.Option("--all", help="Include studies that name no MSCs.")] = False,
@@ -263,9 +277,10 @@ def export(
     import json
 
     from mscref.data.errors import MscrefError, UsageError
-    from mscref.data.files import write_atomic
+    from mscref.data.files import output_path, write_atomic
     from mscref.registry.store import RegistryFilter
 
+    output = output_path(output_text) if output_text is not None else None
     if fmt is ExportFormat.PARQUET and output is None:
         raise UsageError("parquet is binary: give the file to write with -o FILE.parquet")
     if fmt is ExportFormat.PARQUET:
@@ -280,7 +295,7 @@ def export(
     if fmt is ExportFormat.PARQUET:
         assert output is not None
         with _open(store) as st:
-            n = _write_parquet(output, st, flt, force=force)
+            n = _write_parquet(output, st, flt, force=force, reads=_store_files(store))
         typer.echo(f"wrote {output} ({output.stat().st_size:,} bytes, {n:,} studies)", err=True)
         return
     with _open(store) as st:
@@ -306,7 +321,7 @@ def export(
     if output is None:
         sys.stdout.write(content)
         return
-    size = write_atomic(output, content, force=force)
+    size = write_atomic(output, content, force=force, reads=_store_files(store))
     typer.echo(f"wrote {output} ({size:,} bytes, {len(rows):,} studies)", err=True)
 
 
@@ -330,43 +345,33 @@ def classify(store: StoreOption = None, data_dir: DataDirOption = None) -> None:
     typer.echo(f"classified {n:,} studies in {path}", err=True)
 
 
-def _write_parquet(path: Path, st: Store, flt: Any, *, force: bool) -> int:
+def _write_parquet(path: Path, st: Store, flt: Any, *, force: bool, reads: tuple[Path, ...]) -> int:
     """Stream the store into a Parquet file 10,000 rows at a time (a million studies never sit
-    in memory at once), through a temporary file renamed into place: a failure leaves no file
-    or the old one."""
+    in memory at once), checked and written as every output is: a failure leaves no file or
+    the old one, and nothing but a regular file is ever replaced."""
     import itertools
-    import os
-    import tempfile
+    from typing import BinaryIO
 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from mscref.data.errors import MscrefError
+    from mscref.data.files import write_streaming
 
-    if path.is_dir():
-        raise MscrefError(f"{path} is a directory")
-    if path.exists() and not force:
-        raise MscrefError(f"{path} exists; use --force to overwrite it")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise MscrefError(f"cannot write {path}: no such directory {parent}")
     schema = pa.schema(
         [
             (name, pa.int64() if kind.upper() == "INTEGER" else pa.string())
             for name, kind in st.export_columns()
         ]
     )
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    os.close(fd)
     n = 0
-    try:
-        with pq.ParquetWriter(tmp, schema) as writer:
+
+    def fill(handle: BinaryIO) -> None:
+        nonlocal n
+        with pq.ParquetWriter(handle, schema) as writer:
             rows = st.export_rows(flt)
             while batch := list(itertools.islice(rows, 10_000)):
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
                 n += len(batch)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    write_streaming(path, fill, force=force, reads=reads)
     return n

@@ -236,11 +236,10 @@ def changed_paths(old: Any, new: Any, path: str = "") -> list[str]:
 
 def start_year_figure(years: dict[tuple[Any, Any], int]) -> Figure:
     """Bars: registered MSC studies by start year (unknown years left out, and said so)."""
-    import matplotlib
+    from mscref.render.plots import _pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
+    fig: Figure
     known = sorted((y, n) for (y, _), n in years.items() if y is not None)
     unknown = sum(n for (y, _), n in years.items() if y is None)
     fig, ax = plt.subplots(figsize=(8, 3.2))
