@@ -442,3 +442,11 @@ def test_evidence_plot_with_a_trailing_slash_names_a_folder(tmp_path: Path) -> N
     assert result.returncode == 1
     assert "names a folder" in result.stderr
     assert not (tmp_path / "p.svg").exists()
+
+
+def test_registry_summary_plot_with_a_trailing_slash_names_a_folder(tmp_path: Path) -> None:
+    store = tmp_path / "none.sqlite"
+    result = mscref("registry", "summary", "--store", str(store), "--plot", "y.svg/", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "names a folder" in result.stderr
+    assert not (tmp_path / "y.svg").exists() and not store.exists()

@@ -125,10 +125,13 @@ def list_(
 @handles_errors
 def summary(
     fmt: FormatOption = Format.TABLE,
-    plot: Annotated[
-        Path | None,
+    plot_text: Annotated[
+        str | None,
         typer.Option(
-            "--plot", help="Write the start-year chart to FILE.svg or FILE.png.", show_default=False
+            "--plot",
+            metavar="FILE",
+            help="Write the start-year chart to FILE.svg or FILE.png.",
+            show_default=False,
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the plot file if it exists.")] = False,
@@ -140,9 +143,12 @@ def summary(
 
     Example: mscref registry summary --plot years.svg
     """
+    from mscref.data.files import output_path
     from mscref.render.output import to_json
     from mscref.render.views.registry import summary_json, summary_tables
 
+    # a name ending in "/" names a folder: refused before the store is read
+    plot = output_path(plot_text, "--plot") if plot_text is not None else None
     with _open(store) as st:
         crosstabs = {
             "indication×source": st.crosstab("indication", "source"),
