@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from mscref.data.dataset import Dataset
 from mscref.data.models import (
     SECONDARY_REFERENCE_KINDS,
@@ -48,6 +50,16 @@ def timepoint_text(timepoint: str | None, lang: Lang) -> str:
         unit, _, num = timepoint.partition(" ")
         return _TIME_ZH[unit].format(num)
     return timepoint
+
+
+def names_timepoint(text: str, timepoint: str | None) -> bool:
+    """Whether ``text`` already says ``timepoint``: "28-day mortality" or "Day-100 survival" at
+    day 28 or day 100, so the timepoint is not printed a second time."""
+    if not timepoint:
+        return False
+    unit, _, num = timepoint.partition(" ")
+    said = rf"\b(?:{re.escape(num)}[- ]?{unit}s?|{unit}[- ]?{re.escape(num)})\b"
+    return re.search(said, text, re.IGNORECASE) is not None
 
 
 def endpoint_text(outcome: Outcome, lang: Lang) -> str:
@@ -162,7 +174,7 @@ def outcome_tags(outcome: Outcome, lang: Lang, shown: str | None = None) -> list
 def outcome_text(outcome: Outcome, lang: Lang, with_endpoint: bool = True) -> str:
     head = endpoint_text(outcome, lang)
     tp = timepoint_text(outcome.timepoint, lang)
-    if tp:
+    if tp and not names_timepoint(head, outcome.timepoint):
         head = f"{head} {tp}"
     tags = outcome_tags(outcome, lang, head)
     if tags:
