@@ -1046,6 +1046,21 @@ class _Others:
         tp = outcome.timepoint
         design = _design_class(trial)
 
+        def show_row(arms: list[ArmMeans], use: str, difference: Interval | None = None) -> None:
+            """The outcome's row in the continuous-outcomes table, saying how it was used."""
+            row = ContinuousRow(
+                trial.id,
+                ind,
+                outcome.endpoint,
+                outcome.endpoint_label,
+                tp,
+                comp,
+                tuple(arms),
+                difference=difference,
+                use=use,
+            )
+            self.rows.append(row)
+
         def refuse(kind: str, reason: str) -> None:
             controlled = design == "controlled"
             self.refusals.append(
@@ -1072,18 +1087,7 @@ class _Others:
         if gate is not None:
             refuse(*gate)
             if arms:
-                self.rows.append(
-                    ContinuousRow(
-                        trial.id,
-                        ind,
-                        outcome.endpoint,
-                        outcome.endpoint_label,
-                        tp,
-                        comp,
-                        tuple(arms),
-                        use=gate[1],
-                    )
-                )
+                show_row(arms, gate[1])
             for e in outcome.effects:
                 self._effect_row(trial, outcome, e, comp, gate[1])
             return True
@@ -1118,19 +1122,8 @@ class _Others:
                 row_use = f"{len(arms)} arms: which pair is the comparison is not recorded; shown, not pooled"
             if pair is None:
                 refuse("continuous", row_use)
-            self.rows.append(
-                ContinuousRow(
-                    trial.id,
-                    ind,
-                    outcome.endpoint,
-                    outcome.endpoint_label,
-                    tp,
-                    comp,
-                    tuple(arms),
-                    difference=None if pair is None else _mean_difference(pair.treatment, pair.control),
-                    use=row_use,
-                )
-            )
+            difference = None if pair is None else _mean_difference(pair.treatment, pair.control)
+            show_row(arms, row_use, difference)
             if pair is not None:
                 self.means.append(pair)
         for e in outcome.effects:
