@@ -44,7 +44,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mscref import __version__
-from mscref.data.dataset import Dataset
+from mscref.data.dataset import Dataset, Trials
+from mscref.data.errors import CacheDamaged
 from mscref.data.rawfile import read_regular
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,7 +56,9 @@ try:  # CPython's built-in BLAKE2: ``hashlib`` would load OpenSSL first, a few m
 except ImportError:  # pragma: no cover - an interpreter built without it
     from hashlib import blake2b
 
-FORMAT = 5  # 4: pickles with a digest; 5: msgpack decoded into typed records, in its own folder
+# 4: pickles with a digest; 5: msgpack decoded into typed records, in its own folder;
+# 6: each trial encoded on its own, with its id, indication and product beside it
+FORMAT = 6
 SUBDIR = f"datasets-v{FORMAT}"
 KEEP = 8
 #: Entries larger than this are not read (the 100,000-trial benchmark set makes about 90 MB).
@@ -85,6 +88,10 @@ _SUPPORTED = (
 _reason: str | None = None
 _code_digest: bytes | None = None
 _decoder: msgspec.msgpack.Decoder[Any] | None = None
+_trial_decoder: msgspec.msgpack.Decoder[Any] | None = None
+#: How a trial is stored: its encoded record, and its id, indication and product (read without
+#: decoding the record, so that a question about a few trials decodes only those).
+_TrialColumns = tuple[tuple[str, ...], tuple[str | None, ...], tuple[str | None, ...]]
 
 
 def last_status() -> str | None:
@@ -179,16 +186,59 @@ def _decode(raw: bytes, key: str, directory: Path) -> Dataset | None:
     payload = memoryview(raw)[start:]
     if blake2b(payload, digest_size=_DIGEST_SIZE).digest() != raw[len(_MAGIC) : start]:
         return None  # damaged or cut short
-    if _decoder is None:
+    global _trial_decoder
+    if _decoder is None or _trial_decoder is None:
         hints = typing.get_type_hints(Dataset)
-        _decoder = msgspec.msgpack.Decoder(tuple[(str, *(hints[name] for name in _PARTS))])  # type: ignore[misc]
+        types = [msgspec.Raw if name == "trials" else hints[name] for name in _PARTS]
+        _decoder = msgspec.msgpack.Decoder(tuple[(str, *types)])  # type: ignore[valid-type]
+        _trial_decoder = msgspec.msgpack.Decoder(tuple[tuple[msgspec.Raw, ...], _TrialColumns])
     try:
         stored_key, *parts = _decoder.decode(payload)
+        if stored_key != key:
+            return None
+        at = _PARTS.index("trials")
+        raw, columns = _trial_decoder.decode(parts[at])
     except (msgspec.DecodeError, ValueError, RecursionError):
         return None
-    if stored_key != key:
+    from mscref.data.models import Trial
+
+    # Each trial is decoded when it is first asked for. The payload's digest was checked above
+    # and the key covers the code that wrote it, so a trial that does not decode means an entry
+    # written by something else: it is removed, and the command stops with a message.
+    decode = msgspec.msgpack.Decoder(Trial).decode
+
+    def decode_trial(raw_trial: msgspec.Raw) -> Trial:
+        try:
+            return decode(raw_trial)
+        except (msgspec.DecodeError, ValueError, RecursionError):
+            discard(key)
+            raise CacheDamaged(
+                "a cached copy of the data held a record that does not decode; the copy was removed: "
+                "run the command again (MSCREF_NO_CACHE=1 turns the cache off)"
+            ) from None
+
+    try:
+        parts[at] = Trials(raw=raw, decode=decode_trial, columns=columns)
+    except ValueError:  # the columns do not match the records
         return None
     return Dataset(directory, *parts)
+
+
+def discard(key: str) -> bool:
+    """Remove the entry of ``key`` if it is provably one of the cache's own; whether it was."""
+    name = key + _SUFFIX
+    folder = _open_folder(create=False) if _NAME.fullmatch(name) else None
+    if folder is None:
+        return False
+    try:
+        if _is_own_entry(name, folder, os.getuid()) is None:
+            return False
+        os.unlink(name, dir_fd=folder)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(folder)
 
 
 def save(directory: Path, key: str, dataset: Dataset) -> None:
@@ -207,7 +257,13 @@ def save(directory: Path, key: str, dataset: Dataset) -> None:
         if not _replaceable(name, folder):
             return
         try:
-            payload = msgspec.msgpack.encode((key, *(getattr(dataset, part) for part in _PARTS)))
+            encoder = msgspec.msgpack.Encoder()
+            parts = [getattr(dataset, part) for part in _PARTS]
+            trials = dataset.indexed_trials()
+            columns = (trials.ids(), trials.indications(), trials.products())
+            encoded = tuple(msgspec.Raw(encoder.encode(t)) for t in trials)
+            parts[_PARTS.index("trials")] = msgspec.Raw(encoder.encode((encoded, columns)))
+            payload = encoder.encode((key, *parts))
         except (msgspec.EncodeError, OverflowError, TypeError):  # pragma: no cover - every field encodes
             return
         tmp = f".{os.urandom(8).hex()}.tmp"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 from mscref.data.errors import NotFoundError, did_you_mean
 from mscref.data.models import (
@@ -70,6 +70,105 @@ def names_of(record: Source | Indication | Product) -> list[str]:
     return [name for _field, name in name_fields(record)]
 
 
+
+class Trials(Sequence[Trial]):
+    """The data set's trials, in file order: a read-only sequence that equals (and hashes as)
+    the tuple of its records.
+
+    Built from records, it simply holds them. From the cache, it holds each trial's encoded
+    bytes with its id, indication and product beside them, and decodes a record the first time
+    it is asked for: a question about one indication or one trial decodes only those trials
+    (:meth:`ids`, :meth:`indications` and :meth:`products` answer without decoding any).
+    """
+
+    __slots__ = ("_columns", "_decode", "_items", "_raw")
+
+    def __init__(
+        self,
+        items: Iterable[Trial] = (),
+        *,
+        raw: Sequence[Any] | None = None,
+        decode: Callable[[Any], Trial] | None = None,
+        columns: tuple[tuple[str, ...], tuple[str | None, ...], tuple[str | None, ...]] | None = None,
+    ) -> None:
+        self._items: list[Trial | None]
+        self._raw = raw
+        self._decode = decode
+        if raw is None:
+            self._items = list(items)
+            self._columns = None
+        else:
+            if decode is None or columns is None or not all(len(c) == len(raw) for c in columns):
+                raise ValueError("encoded trials need a decoder and an id, indication and product each")
+            self._items = [None] * len(raw)
+            self._columns = columns
+
+    def _at(self, i: int) -> Trial:
+        item = self._items[i]
+        if item is None:
+            assert self._raw is not None and self._decode is not None
+            item = self._items[i] = self._decode(self._raw[i])
+        return item
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> Trial: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Trial, ...]: ...
+    def __getitem__(self, index: int | slice) -> Trial | tuple[Trial, ...]:
+        if isinstance(index, slice):
+            return tuple(self._at(i) for i in range(len(self._items))[index])
+        n = len(self._items)
+        if not -n <= index < n:
+            raise IndexError("trial index out of range")
+        return self._at(index % n)
+
+    def __iter__(self) -> Iterator[Trial]:
+        if self._raw is not None and None in self._items:
+            for i in range(len(self._items)):
+                self._at(i)
+        return iter(self._items)  # type: ignore[arg-type]  # every item is decoded by now
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Trials):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        if isinstance(other, tuple):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"Trials({len(self)} trials)"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Trials, (tuple(self),))
+
+    def _column(self, k: int, get: Callable[[Trial], Any]) -> tuple[Any, ...]:
+        if self._columns is not None:
+            return self._columns[k]
+        return tuple(get(t) for t in self._items if t is not None)
+
+    def ids(self) -> tuple[str, ...]:
+        """Every trial's id, in order, without decoding a record."""
+        return self._column(0, lambda t: t.id)
+
+    def indications(self) -> tuple[str | None, ...]:
+        """Every trial's indication id (or None), in order, without decoding a record."""
+        return self._column(1, lambda t: t.indication)
+
+    def products(self) -> tuple[str | None, ...]:
+        """Every trial's product id (or None), in order, without decoding a record."""
+        return self._column(2, lambda t: t.product)
+
+    def decoded(self) -> int:
+        """How many records have been built so far (all of them unless read from the cache)."""
+        return sum(item is not None for item in self._items)
+
+
 @record
 class Dataset:
     """Everything in one data directory, validated and cross-checked."""
@@ -81,11 +180,15 @@ class Dataset:
     indications: tuple[Indication, ...]
     references: tuple[Reference, ...]
     products: tuple[Product, ...]
-    trials: tuple[Trial, ...]
+    trials: Sequence[Trial]  # a Trials when loaded; a tuple of records works too
     claims: tuple[Claim, ...]
     statements: tuple[Statement, ...]
 
     # ---- plain lookups --------------------------------------------------------------------
+    def indexed_trials(self) -> Trials:
+        """The trials with their id, indication and product columns (see :class:`Trials`)."""
+        return self.trials if isinstance(self.trials, Trials) else Trials(self.trials)
+
     def source(self, source_id: str) -> Source:
         return _by_id(self.sources, source_id)
 
@@ -165,7 +268,8 @@ class Dataset:
         return product.approvals if product else ()
 
     def trials_of(self, product: Product) -> tuple[Trial, ...]:
-        return tuple(t for t in self.trials if t.product == product.id)
+        trials = self.indexed_trials()
+        return tuple(trials[i] for i, p in enumerate(trials.products()) if p == product.id)
 
     def is_msc(self, record: Trial | Product) -> bool:
         """Whether the record is of culture-expanded MSCs, the default of every count and pool
@@ -187,17 +291,24 @@ class Dataset:
         """A trial, product or source by its id in any case, or by a name: a product's name,
         trade names and aliases, a source's names and abbreviation, a trial's registry id.
         A name that several records answer to is refused with the list of them."""
-        collections: tuple[tuple[Trial | Product | Source, ...], ...] = (
+        collections: tuple[Sequence[Trial | Product | Source], ...] = (
             self.trials,
             self.products,
             self.sources,
         )
-        for collection in collections:
+        trials = self.indexed_trials()
+        trial_ids = trials.ids()  # a trial is decoded only when it is the answer
+        if query in trial_ids:
+            return trials[trial_ids.index(query)]
+        for collection in collections[1:]:
             for r in collection:
                 if r.id == query:
                     return r
         key = query.casefold()
-        by_id = [r for collection in collections for r in collection if r.id.casefold() == key]
+        by_id: list[Trial | Product | Source] = [
+            trials[i] for i, t in enumerate(trial_ids) if t.casefold() == key
+        ]
+        by_id += [r for collection in collections[1:] for r in collection if r.id.casefold() == key]
         if len(by_id) == 1:
             return by_id[0]
         folded = fold(query)
@@ -215,7 +326,7 @@ class Dataset:
         if named:
             listed = "\n".join(f"  {r.id} ({_kind(r)}: {_label(r)})" for r in named.values())
             raise NotFoundError(f"{query!r} names {len(named)} records; give one of their ids:\n{listed}")
-        ids = [r.id for collection in collections for r in collection]
+        ids = [*trial_ids, *(r.id for collection in collections[1:] for r in collection)]
         hint = did_you_mean(key, ids) or did_you_mean(
             query, [name for n in named_records for name in names_of(n)]
         )

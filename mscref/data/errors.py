@@ -43,6 +43,11 @@ class NotFoundError(MscrefError):
     """An id or name that names nothing in the data."""
 
 
+class CacheDamaged(MscrefError):
+    """A cached data set turned out to hold a record that does not decode (its entry is removed,
+    so the next run reads the files again)."""
+
+
 class UsageError(MscrefError):
     """A command was asked something it cannot do with these arguments."""
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mscref.data.dataset import Dataset, fold, name_fields
+from mscref.data.dataset import Dataset, Trials, fold, name_fields
 from mscref.data.errors import DataError, Problem, did_you_mean
 from mscref.data.models import (
     ClaimsFile,
@@ -258,7 +258,7 @@ def _load(
         indications=built["indications.yaml"].indications,
         references=references + registry_refs,
         products=trials.products,
-        trials=cited_trials,
+        trials=Trials(cited_trials),
         claims=claims.claims if claims else (),
         statements=statements.statements if statements else (),
     )

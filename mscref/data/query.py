@@ -82,10 +82,24 @@ class Selection:
     hidden_types: tuple[ProductType, ...] = ()  # their product types, in vocabulary order
 
 
-def listed_records(ds: Dataset) -> list[Record]:
-    """Trials, plus products that have no trial record of their own, in indication order."""
-    with_trials = {t.product for t in ds.trials if t.product}
-    records: list[Record] = [*ds.trials, *(p for p in ds.products if p.id not in with_trials)]
+def listed_records(ds: Dataset, indications: set[str] | None = None) -> list[Record]:
+    """Trials, plus products that have no trial record of their own, in indication order; only
+    those of ``indications`` when given (a trial of another indication is not even decoded)."""
+    trials = ds.indexed_trials()
+    with_trials = {p for p in trials.products() if p}
+    chosen = [
+        trials[i]
+        for i, ind in enumerate(trials.indications())
+        if indications is None or ind in indications
+    ]
+    records: list[Record] = [
+        *chosen,
+        *(
+            p
+            for p in ds.products
+            if p.id not in with_trials and (indications is None or p.indication in indications)
+        ),
+    ]
     order = {ind.id: i for i, ind in enumerate(ds.indications)}
     return sorted(records, key=lambda r: order.get(r.indication or "", len(order)))
 
@@ -106,7 +120,7 @@ def select(ds: Dataset, flt: TrialFilter) -> Selection:
     out: list[Record] = []
     hidden = 0
     hidden_types: set[ProductType] = set()
-    for rec in listed_records(ds):
+    for rec in listed_records(ds, indications):
         if indications is not None and rec.indication not in indications:
             continue
         if sources is not None and _source(ds, rec) not in sources:
