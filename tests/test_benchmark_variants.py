@@ -1,0 +1,86 @@
+"""The benchmark's plain alternatives are real and answer the same: a piece of speed machinery
+is only worth measuring against a variant that does the same job without it.
+
+Speed itself is measured by ``benchmarks/run.py``, never here.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VARIANT = ROOT / "benchmarks" / "variant.py"
+
+
+def run(*args: str, no_cache: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "150", "PYTHONPATH": str(ROOT)}
+    if no_cache:
+        env["MSCREF_NO_CACHE"] = "1"
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, env=env, cwd=ROOT, check=False, timeout=300
+    )
+
+
+@pytest.mark.parametrize("variant", ["dataclass", "strict-yaml"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["trials", "--indication", "gvhd", "--format", "csv"],
+        ["compare", "uc", "ad", "bm", "am", "--format", "markdown"],
+        ["show", "msb-gvhd001"],
+    ],
+)
+def test_a_variant_answers_exactly_as_mscref_does(variant: str, command: list[str]) -> None:
+    shipped = run(str(VARIANT), "as-is", *command)
+    plain = run(str(VARIANT), variant, *command)
+    assert shipped.returncode == plain.returncode == 0, plain.stderr
+    assert plain.stdout == shipped.stdout
+    assert len(shipped.stdout.splitlines()) > 3
+
+
+def test_rich_tables_show_the_same_cells() -> None:
+    shipped = run(str(VARIANT), "as-is", "trials", "--indication", "gvhd", "--columns", "id,phase,n")
+    plain = run(str(VARIANT), "rich-table", "trials", "--indication", "gvhd", "--columns", "id,phase,n")
+    assert shipped.returncode == plain.returncode == 0, plain.stderr
+
+    def cells(text: str) -> list[list[str]]:
+        rows = []
+        for line in text.splitlines():
+            parts = [p.strip() for p in line.replace("┃", "│").split("│")[1:-1]]
+            if parts and any(parts):
+                rows.append(parts)
+        return rows
+
+    assert cells(plain.stdout) == cells(shipped.stdout)
+    assert len(cells(shipped.stdout)) > 3
+
+
+def test_each_variant_really_swaps_its_piece() -> None:
+    probe = (
+        "import sys; sys.argv = ['x']; sys.path.insert(0, 'benchmarks'); import variant\n"
+        "variant._plain_dataclasses()\n"
+        "from mscref.data.models import Trial\n"
+        "print('record' if hasattr(Trial, '__record_fields__') else 'dataclass')\n"
+        "variant._strict_yaml()\n"
+        "from mscref.data import yamlio\n"
+        "print(yamlio.fast_parse('a: 1\\n'))\n"
+        "variant._rich_table()\n"
+        "import mscref.cli.common as c\n"
+        "print(c.write_table.__module__)\n"
+    )
+    out = run("-c", probe)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["dataclass", "None", "variant"]
+    shipped = run("-c", "from mscref.data.models import Trial; print(hasattr(Trial, '__record_fields__'))")
+    assert shipped.stdout.strip() == "True"
+
+
+def test_an_unknown_variant_is_refused() -> None:
+    out = run(str(VARIANT), "fastest", "trials")
+    assert out.returncode != 0
+    assert "usage" in out.stderr and "Traceback" not in out.stderr
