@@ -62,14 +62,14 @@ def test_corpus_case(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert (_tree(tmp_path), _tree(case)) == before, "a failing command wrote something"
 
 
-def test_a_100_mb_file_is_refused_without_reading_it(tmp_path: Path) -> None:
+def test_a_250_mb_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(MINIMAL, data)
     with (data / "statements.yaml").open("wb") as handle:
-        handle.truncate(100_000_000)  # sparse: no 100 MB written to disk
+        handle.truncate(250_000_000)  # sparse: no 250 MB written to disk
     result = runner.invoke(app, ["validate", "--data-dir", str(data)])
     assert result.exit_code == 1
-    assert f"{data}/statements.yaml: the file is 95 MiB, more than the 80 MiB mscref reads" in result.stderr
+    assert f"{data}/statements.yaml: the file is 238 MiB, more than the 200 MiB mscref reads" in result.stderr
 
 
 @pytest.mark.parametrize("kind", ["fifo", "dangling-link", "link-loop", "directory"])
