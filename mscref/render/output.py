@@ -85,7 +85,8 @@ class Document:
 # ------------------------------------------------------------------------------------------
 # Markdown
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
+#: HTML's three and markdown's specials, each character escaped on its own (one C-level pass).
+_MD_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"} | {c: "\\" + c for c in "\\`*_[]|~#!"})
 _BLOCK_START = re.compile(r"^([0-9]*)([-+=>.)])")
 
 
@@ -95,10 +96,10 @@ def md_escape(text: str, block: bool = False) -> str:
     ``block`` is for text that starts a line (a paragraph, a list item), where a leading
     ``-``, ``+``, ``=`` or ``1.`` would otherwise start a list or a heading.
     """
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = "<br>".join(part.strip() for part in text.split("\n"))
+    text = text.translate(_MD_ESCAPES)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "<br>".join(part.strip() for part in text.split("\n")) if "\n" in text else text.strip()
     if block:
         text = _BLOCK_START.sub(r"\1\\\2", text, count=1)
     return text

@@ -71,3 +71,27 @@ def test_escaped_text_makes_no_element(text: str) -> None:
     # The only elements allowed are the paragraph and line breaks mscref adds itself.
     stripped = html.replace("<p>", "").replace("</p>", "").replace("<br>", "").replace("<br />", "")
     assert "<" not in stripped.replace("&lt;", "")
+
+
+def _md_escape_by_steps(text: str, block: bool) -> str:
+    """md_escape as first written, one replacement after another: the single-pass one must agree."""
+    import re
+
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = re.sub(r"([\\`*_\[\]|~#!])", r"\\\1", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "<br>".join(part.strip() for part in text.split("\n"))
+    if block:
+        text = re.sub(r"^([0-9]*)([-+=>.)])", r"\1\\\2", text, count=1)
+    return text
+
+
+escape_text = st.lists(
+    st.sampled_from([*"ab |`*_[]<>&\\\n\r#!~-+=.)19 \t", "\r\n", "移植物", "\u3000", "\u2028", "&amp;"]),
+    max_size=16,
+).map("".join)
+
+
+@given(st.one_of(escape_text, st.text(max_size=30)), st.booleans())
+def test_md_escape_equals_the_step_by_step_definition(text: str, block: bool) -> None:
+    assert md_escape(text, block=block) == _md_escape_by_steps(text, block)
