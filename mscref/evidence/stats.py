@@ -1975,6 +1975,9 @@ def _replace(obj: _T, **changes: Any) -> _T:
     return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
 
 
+_LOO_FIELDS = ("estimate", "ci_low", "ci_high", "tau2", "i2")
+
+
 def _leave_one_out_all(
     pending: list[_Pending],
     scales: dict[str, tuple[str, str]],
@@ -1986,7 +1989,7 @@ def _leave_one_out_all(
     """Leave-one-out refits of every pool with k ≥ 3, the random-effects ones all at once."""
     import numpy as np
 
-    from mscref.evidence.meta import fit_many
+    from mscref.evidence.meta import fit_columns
 
     out: dict[int, tuple[LeaveOneOut, ...]] = {}
     rows: list[tuple[Any, Any]] = []
@@ -2011,20 +2014,12 @@ def _leave_one_out_all(
                 s = res[1]
                 items.append(LeaveOneOut(omitted.trial_id, s["estimate"], s["low"], s["high"], None, s["i2"]))
             out[id(p)] = tuple(items)
-    fits = fit_many(rows, tau2_method, summary_ci, profile=False) if rows else []
+    # a few figures of each refit, kept as columns: a pool of k studies has k refits
+    fits = fit_columns(rows, _LOO_FIELDS, tau2_method, summary_ci, profile=False)
     grouped: dict[int, list[LeaveOneOut]] = defaultdict(list)
-    for (p, j), f in zip(owners, fits, strict=True):
+    for (p, j), est, low, high, tau2, i2 in zip(owners, *fits.values(), strict=True):
         inv = _BACK[scales[p.kind][1]]
-        grouped[id(p)].append(
-            LeaveOneOut(
-                p.inputs[j].trial_id,
-                inv(f["estimate"]),
-                inv(f["ci_low"]),
-                inv(f["ci_high"]),
-                f["tau2"],
-                f["i2"],
-            )
-        )
+        grouped[id(p)].append(LeaveOneOut(p.inputs[j].trial_id, inv(est), inv(low), inv(high), tau2, i2))
     out.update({k: tuple(v) for k, v in grouped.items()})
     return out
 
