@@ -95,3 +95,40 @@ escape_text = st.lists(
 @given(st.one_of(escape_text, st.text(max_size=30)), st.booleans())
 def test_md_escape_equals_the_step_by_step_definition(text: str, block: bool) -> None:
     assert md_escape(text, block=block) == _md_escape_by_steps(text, block)
+
+
+json_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**53), max_value=2**53),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(alphabet=st.sampled_from([*'ab"\\\n\r\t/', "移", "\u2028", "\x00", "é"]), max_size=8),
+)
+json_value = st.recursive(
+    json_leaf,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=4), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(
+    st.lists(
+        st.tuples(st.text(max_size=6), json_value, st.booleans()),
+        max_size=6,
+        unique_by=lambda item: item[0],
+    )
+)
+def test_json_written_key_by_key_is_orjsons_text_of_the_whole(items: list[tuple[str, object, bool]]) -> None:
+    import orjson
+
+    from mscref.render.output import write_json_object
+
+    out = io.BytesIO()
+    # a list value may come as an iterator (streamed element by element) or whole
+    write_json_object(
+        out, [(k, iter(v) if streamed and isinstance(v, list) else v) for k, v, streamed in items]
+    )
+    whole = orjson.dumps({k: v for k, v, _ in items}, option=orjson.OPT_INDENT_2)
+    assert out.getvalue() == whole
