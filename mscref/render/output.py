@@ -88,6 +88,7 @@ class Document:
 
 #: HTML's three and markdown's specials, each character escaped on its own (one C-level pass).
 _MD_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"} | {c: "\\" + c for c in "\\`*_[]|~#!"})
+_MD_ESCAPED = re.compile(r"[&<>\\`*_\[\]|~#!]")
 _BLOCK_START = re.compile(r"^([0-9]*)([-+=>.)])")
 
 
@@ -97,7 +98,8 @@ def md_escape(text: str, block: bool = False) -> str:
     ``block`` is for text that starts a line (a paragraph, a list item), where a leading
     ``-``, ``+``, ``=`` or ``1.`` would otherwise start a list or a heading.
     """
-    text = text.translate(_MD_ESCAPES)
+    if _MD_ESCAPED.search(text):  # most cells hold none (translate is slow per character)
+        text = text.translate(_MD_ESCAPES)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = "<br>".join(part.strip() for part in text.split("\n")) if "\n" in text else text.strip()

@@ -132,3 +132,10 @@ def test_json_written_key_by_key_is_orjsons_text_of_the_whole(items: list[tuple[
     )
     whole = orjson.dumps({k: v for k, v, _ in items}, option=orjson.OPT_INDENT_2)
     assert out.getvalue() == whole
+
+
+def test_the_escape_shortcut_looks_for_every_character_escaped() -> None:
+    from mscref.render.output import _MD_ESCAPED, _MD_ESCAPES
+
+    escaped = {chr(c) for c in _MD_ESCAPES}
+    assert {chr(c) for c in range(0x110000) if c in _MD_ESCAPES or _MD_ESCAPED.fullmatch(chr(c))} == escaped
