@@ -98,11 +98,11 @@ def write_table(console: Console, table: Table) -> None:
     """Draw a table with the fast grid renderer, then its notes."""
     from mscref.render.termtable import for_terminal, render, wrap
 
-    encoding = console.encoding
-    text = render(list(table.columns), [list(r) for r in table.rows], console.width, table.title, encoding)
+    encoding, width = console.encoding, console.width
+    text = render(list(table.columns), [list(r) for r in table.rows], width, table.title, encoding)
     console.file.write(text)
     for note in table.notes:
-        console.file.write("\n".join(wrap(for_terminal(note, encoding), max(console.width, 1))) + "\n")
+        console.file.write("\n".join(wrap(for_terminal(note, encoding), max(width, 1))) + "\n")
 
 
 def print_table(table: Table, fmt: Format, records: Any = None) -> None:
@@ -179,11 +179,16 @@ def filters_text(**filters: Any) -> str:
 
 
 def print_tables(tables: list[Table], fmt: Format) -> None:
-    """Several tables one after the other, a blank line between them."""
+    """Several tables one after the other, a blank line between them (on one console: the
+    evidence of a large data set is thousands of tables)."""
+    console = stdout_console() if fmt is Format.TABLE else None
     for i, table in enumerate(tables):
         if i:
             sys.stdout.write("\n")
-        print_table(table, fmt)
+        if console is not None:
+            write_table(console, table)
+        else:
+            print_table(table, fmt)
 
 
 def print_document(doc: Document) -> None:

@@ -31,6 +31,8 @@ caller to explain.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -403,15 +405,53 @@ def fit_many(
     """Fit analyses of different sizes: they are grouped by size (padded to a power of two) so
     that one array operation serves many, and come back in order as dicts of floats."""
     out: list[dict[str, Any]] = [{} for _ in rows]
+    for idx, f in _fit_buckets(rows, tau2, summary_ci, profile):
+        columns = [_floats(f, name) for name in _FIELDS]
+        ks, weights = f.k.tolist(), f.weights.tolist()
+        for j, i in enumerate(idx):
+            row: dict[str, Any] = dict(zip(_FIELDS, [c[j] for c in columns], strict=True))
+            row["k"] = ks[j]
+            row["weights"] = weights[j][: ks[j]]
+            out[i] = row
+    return out
+
+
+def fit_columns(
+    rows: list[tuple[Array, Array]],
+    fields: tuple[str, ...],
+    tau2: Tau2Method = Tau2Method.REML,
+    summary_ci: SummaryCI = SummaryCI.HKSJ,
+    *,
+    profile: bool = True,
+) -> dict[str, list[float]]:
+    """:func:`fit_many`'s figures ``fields`` as one list each, in the order of ``rows``: for
+    many fits of which a few figures are kept (the leave-one-out refits of every pool), without
+    a dict per fit."""
+    out: dict[str, list[float]] = {name: [math.nan] * len(rows) for name in fields}
+    for idx, f in _fit_buckets(rows, tau2, summary_ci, profile):
+        for name in fields:
+            column = out[name]
+            for i, x in zip(idx, _floats(f, name), strict=True):
+                column[i] = x
+    return out
+
+
+def _floats(f: Fits, name: str) -> list[float]:
+    """One figure of every fit as Python floats (what ``float(x)`` of each element gives)."""
+    out: list[float] = np.asarray(getattr(f, name), dtype=float).tolist()
+    return out
+
+
+def _fit_buckets(
+    rows: list[tuple[Array, Array]], tau2: Tau2Method, summary_ci: SummaryCI, profile: bool
+) -> Iterator[tuple[list[int], Fits]]:
+    """The rows fitted in buckets of like size (padded to a power of two), one bucket at a time."""
     buckets: dict[int, list[int]] = {}
     for i, (y, _v) in enumerate(rows):
         buckets.setdefault(1 << max(0, len(y) - 1).bit_length(), []).append(i)
     for idx in buckets.values():
         y, v, mask = pad([rows[i] for i in idx])
-        f = random_effects(y, v, mask, tau2, summary_ci, profile=profile)
-        for j, i in enumerate(idx):
-            out[i] = fits_row(f, j)
-    return out
+        yield idx, random_effects(y, v, mask, tau2, summary_ci, profile=profile)
 
 
 _FIELDS = [

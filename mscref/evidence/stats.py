@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -1975,6 +1975,9 @@ def _replace(obj: _T, **changes: Any) -> _T:
     return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
 
 
+_LOO_FIELDS = ("estimate", "ci_low", "ci_high", "tau2", "i2")
+
+
 def _leave_one_out_all(
     pending: list[_Pending],
     scales: dict[str, tuple[str, str]],
@@ -1986,7 +1989,7 @@ def _leave_one_out_all(
     """Leave-one-out refits of every pool with k ≥ 3, the random-effects ones all at once."""
     import numpy as np
 
-    from mscref.evidence.meta import fit_many
+    from mscref.evidence.meta import fit_columns
 
     out: dict[int, tuple[LeaveOneOut, ...]] = {}
     rows: list[tuple[Any, Any]] = []
@@ -2011,20 +2014,12 @@ def _leave_one_out_all(
                 s = res[1]
                 items.append(LeaveOneOut(omitted.trial_id, s["estimate"], s["low"], s["high"], None, s["i2"]))
             out[id(p)] = tuple(items)
-    fits = fit_many(rows, tau2_method, summary_ci, profile=False) if rows else []
+    # a few figures of each refit, kept as columns: a pool of k studies has k refits
+    fits = fit_columns(rows, _LOO_FIELDS, tau2_method, summary_ci, profile=False)
     grouped: dict[int, list[LeaveOneOut]] = defaultdict(list)
-    for (p, j), f in zip(owners, fits, strict=True):
+    for (p, j), est, low, high, tau2, i2 in zip(owners, *fits.values(), strict=True):
         inv = _BACK[scales[p.kind][1]]
-        grouped[id(p)].append(
-            LeaveOneOut(
-                p.inputs[j].trial_id,
-                inv(f["estimate"]),
-                inv(f["ci_low"]),
-                inv(f["ci_high"]),
-                f["tau2"],
-                f["i2"],
-            )
-        )
+        grouped[id(p)].append(LeaveOneOut(p.inputs[j].trial_id, inv(est), inv(low), inv(high), tau2, i2))
     out.update({k: tuple(v) for k, v in grouped.items()})
     return out
 
@@ -2145,6 +2140,17 @@ def _clean(value: Any) -> Any:
 def evidence_json(ds: Dataset, ev: Evidence, *, clean: bool = True) -> dict[str, Any]:
     """Every figure, for scripts; absent figures are null with a reason beside them. With
     ``clean=False`` a NaN may remain, for an encoder that writes it as null (orjson does)."""
+    out = {
+        key: list(value) if isinstance(value, Iterator) else value
+        for key, value in evidence_json_items(ds, ev)
+    }
+    return cast("dict[str, Any]", _clean(out)) if clean else out
+
+
+def evidence_json_items(ds: Dataset, ev: Evidence) -> list[tuple[str, Any]]:
+    """:func:`evidence_json` as its top-level keys and values in order, each list of records an
+    iterator that builds one record at a time: a writer can send each on its way before the
+    next is made (the evidence of 100k trials is hundreds of MB of JSON). NaN may remain."""
 
     def arm(c: ArmCount) -> dict[str, Any]:
         return {"arm": c.arm, "label": c.label, "events": c.events, "total": c.total, "derived": c.derived}
@@ -2263,97 +2269,111 @@ def evidence_json(ds: Dataset, ev: Evidence, *, clean: bool = True) -> dict[str,
             "notes": list(p.notes),
         }
 
-    out = {
-        "ci_method": CI_NAMES[ev.ci_method],
-        "confidence": 0.95,
-        "measure": _MEASURE[ev.measure][0],
-        "tau2_method": ev.tau2_method.value,
-        "summary_ci": ev.summary_ci.value,
-        "pool_method": ev.pool_method.value,
-        "subgroup": ev.subgroup.value if ev.subgroup else None,
-        "proportions": [
-            {
-                "trial": p.trial_id,
-                "indication": p.indication,
-                "endpoint": p.endpoint,
-                "endpoint_label": p.endpoint_label,
-                "timepoint": p.timepoint,
-                "design": p.design,
-                **arm(p.count),
-                **p.interval.as_dict(),
-            }
-            for p in ev.proportions
-        ],
-        "comparisons": [
-            {
-                "trial": c.trial_id,
-                "indication": c.indication,
-                "endpoint": c.endpoint,
-                "endpoint_label": c.endpoint_label,
-                "timepoint": c.timepoint,
-                "comparator": c.comparator,
-                "treatment": arm(c.treatment),
-                "control": arm(c.control),
-                "risk_difference": c.risk_difference.as_dict(),
-                "risk_ratio": c.risk_ratio.as_dict(),
-                "odds_ratio": c.odds_ratio.as_dict(),
-                "continuity_correction": c.correction,
-                "p_value": c.p_value,
-                "p_method": "Pearson chi-square, no continuity correction",
-                "p_note": None
-                if c.p_value is not None
-                else "undefined: no events (or only events) in both arms",
-                "reported_p": c.reported_p,
-            }
-            for c in ev.comparisons
-        ],
-        "continuous": [
-            {
-                "trial": c.trial_id,
-                "indication": c.indication,
-                "endpoint": c.endpoint,
-                "endpoint_label": c.endpoint_label,
-                "timepoint": c.timepoint,
-                "comparator": c.comparator,
-                "arms": [means(m) for m in c.arms],
-                "difference": None if c.difference is None else c.difference.as_dict(),
-                "use": c.use,
-            }
-            for c in ev.continuous
-        ],
-        "reported_effects": [
-            {
-                "trial": e.trial_id,
-                "indication": e.indication,
-                "endpoint": e.endpoint,
-                "endpoint_label": e.endpoint_label,
-                "timepoint": e.timepoint,
-                "comparator": e.comparator,
-                "measure": e.measure,
-                "measure_label": e.measure_label,
-                "estimate": e.estimate,
-                "ci_low": e.low,
-                "ci_high": e.high,
-                "ci_level": e.level,
-                "unit": e.unit,
-                "adjusted": e.adjusted,
-                "use": e.use,
-            }
-            for e in ev.effects
-        ],
-        "pooled": [pooled(p) for p in ev.pooled],
-        "not_pooled": [
-            {
-                "indication": r.indication,
-                "endpoint": r.endpoint,
-                "timepoint": r.timepoint,
-                "kind": r.kind,
-                "trial": r.trial_id,
-                "comparator": r.comparator,
-                "reason": r.reason,
-            }
-            for r in ev.refusals
-        ],
-        "excluded_derived": list(ev.excluded),
-    }
-    return cast("dict[str, Any]", _clean(out)) if clean else out
+    return [
+        ("ci_method", CI_NAMES[ev.ci_method]),
+        ("confidence", 0.95),
+        ("measure", _MEASURE[ev.measure][0]),
+        ("tau2_method", ev.tau2_method.value),
+        ("summary_ci", ev.summary_ci.value),
+        ("pool_method", ev.pool_method.value),
+        ("subgroup", ev.subgroup.value if ev.subgroup else None),
+        (
+            "proportions",
+            (
+                {
+                    "trial": p.trial_id,
+                    "indication": p.indication,
+                    "endpoint": p.endpoint,
+                    "endpoint_label": p.endpoint_label,
+                    "timepoint": p.timepoint,
+                    "design": p.design,
+                    **arm(p.count),
+                    **p.interval.as_dict(),
+                }
+                for p in ev.proportions
+            ),
+        ),
+        (
+            "comparisons",
+            (
+                {
+                    "trial": c.trial_id,
+                    "indication": c.indication,
+                    "endpoint": c.endpoint,
+                    "endpoint_label": c.endpoint_label,
+                    "timepoint": c.timepoint,
+                    "comparator": c.comparator,
+                    "treatment": arm(c.treatment),
+                    "control": arm(c.control),
+                    "risk_difference": c.risk_difference.as_dict(),
+                    "risk_ratio": c.risk_ratio.as_dict(),
+                    "odds_ratio": c.odds_ratio.as_dict(),
+                    "continuity_correction": c.correction,
+                    "p_value": c.p_value,
+                    "p_method": "Pearson chi-square, no continuity correction",
+                    "p_note": None
+                    if c.p_value is not None
+                    else "undefined: no events (or only events) in both arms",
+                    "reported_p": c.reported_p,
+                }
+                for c in ev.comparisons
+            ),
+        ),
+        (
+            "continuous",
+            (
+                {
+                    "trial": c.trial_id,
+                    "indication": c.indication,
+                    "endpoint": c.endpoint,
+                    "endpoint_label": c.endpoint_label,
+                    "timepoint": c.timepoint,
+                    "comparator": c.comparator,
+                    "arms": [means(m) for m in c.arms],
+                    "difference": None if c.difference is None else c.difference.as_dict(),
+                    "use": c.use,
+                }
+                for c in ev.continuous
+            ),
+        ),
+        (
+            "reported_effects",
+            (
+                {
+                    "trial": e.trial_id,
+                    "indication": e.indication,
+                    "endpoint": e.endpoint,
+                    "endpoint_label": e.endpoint_label,
+                    "timepoint": e.timepoint,
+                    "comparator": e.comparator,
+                    "measure": e.measure,
+                    "measure_label": e.measure_label,
+                    "estimate": e.estimate,
+                    "ci_low": e.low,
+                    "ci_high": e.high,
+                    "ci_level": e.level,
+                    "unit": e.unit,
+                    "adjusted": e.adjusted,
+                    "use": e.use,
+                }
+                for e in ev.effects
+            ),
+        ),
+        ("pooled", (pooled(p) for p in ev.pooled)),
+        (
+            "not_pooled",
+            (
+                {
+                    "indication": r.indication,
+                    "endpoint": r.endpoint,
+                    "timepoint": r.timepoint,
+                    "kind": r.kind,
+                    "trial": r.trial_id,
+                    "comparator": r.comparator,
+                    "reason": r.reason,
+                }
+                for r in ev.refusals
+            ),
+        ),
+        ("excluded_derived", list(ev.excluded)),
+    ]

@@ -16,6 +16,7 @@ import codecs
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import cache
 
 from rich.cells import cell_len as _rich_cell_len
 
@@ -130,11 +131,36 @@ def encode_fallback(error: UnicodeError) -> tuple[str, int]:
     return "".join(stand_in(c, error.encoding, plain=True) for c in bad), error.end
 
 
+#: Blocks whose characters are mostly one column wide: Latin, Greek, Cyrillic, punctuation
+#: (dashes, quotes), arrows, mathematical operators, box drawing and geometric shapes (the
+#: text forest plots). :func:`_one_column` keeps those Rich measures as one column.
+_MOSTLY_NARROW = ((0x20, 0x7E), (0xA0, 0x482), (0x2010, 0x205E), (0x2190, 0x22FF), (0x2500, 0x25FF))
+
+
+@cache
+def _one_column() -> frozenset[str]:
+    """Characters Rich measures as exactly one column, taken from :data:`_MOSTLY_NARROW` (built
+    on first use: a table of ASCII text never needs it)."""
+    return frozenset(
+        ch
+        for lo, hi in _MOSTLY_NARROW
+        for ch in map(chr, range(lo, hi + 1))
+        if ch not in "\u200d\ufe0f" and _rich_cell_len(ch) == 1
+    )
+
+
+def is_one_column(text: str) -> bool:
+    """Whether every character of ``text`` is one column wide, so its width is its length
+    (Rich adds nothing for a string of such characters: no joiner, no variation selector)."""
+    return (text.isascii() and text.isprintable()) or _one_column().issuperset(text)
+
+
 def cell_len(text: str) -> int:
-    """Terminal columns of ``text``. Printable ASCII is one column a character; anything else
-    goes to Rich, whose cache of measured strings stops helping once a table holds more
-    distinct strings than it keeps (tens of thousands of cells)."""
-    if text.isascii() and text.isprintable():
+    """Terminal columns of ``text``. Printable ASCII, and text of other characters one column
+    wide (dashes, box drawing), is one column a character; anything else goes to Rich, whose
+    cache of measured strings stops helping once a table holds more distinct strings than it
+    keeps (tens of thousands of cells)."""
+    if is_one_column(text):
         return len(text)
     return _rich_cell_len(text)
 
@@ -152,7 +178,7 @@ def _is_wide(ch: str) -> bool:
 def _units(word: str) -> list[str]:
     """A word cut where it may break without cutting a word in half: between wide (CJK)
     characters, which need no spaces, and nowhere in a run of other characters."""
-    if word.isascii():
+    if word.isascii() or is_one_column(word):  # no wide character
         return [word]
     units: list[str] = []
     run = ""
@@ -171,7 +197,7 @@ def _units(word: str) -> list[str]:
 
 def _hard_split(word: str, width: int) -> list[str]:
     """A word wider than ``width`` cut into pieces that fit (character by character)."""
-    if word.isascii() and word.isprintable():  # one column a character
+    if is_one_column(word):
         return [word[i : i + width] for i in range(0, len(word), width)]
     pieces, current, used = [], "", 0
     for ch in word:
@@ -192,6 +218,11 @@ def _pieces(word: str) -> list[str]:
     if _URL.fullmatch(word):
         return [word]
     return [soft for unit in _units(word) for soft in _SOFT.split(unit) if soft]
+
+
+def _soft_pieces(word: str) -> list[str]:
+    """:func:`_pieces` of a word without wide characters."""
+    return [word] if _URL.fullmatch(word) else _SOFT.split(word)
 
 
 def _split_long(word: str, width: int) -> list[str]:
@@ -225,6 +256,14 @@ def wrap(text: str, width: int) -> list[str]:
     """Greedy word wrap to ``width`` terminal columns; CJK text (no spaces) wraps between its
     characters; a word wider than the line breaks after a hyphen or slash before it is cut;
     an address is never cut (its line is longer than ``width`` instead)."""
+    # One line that fits is itself: most cells of a table (a leading space would be dropped).
+    if "\n" not in text and text[:1] != " " and cell_len(text) <= width:
+        return [text]
+    return _wrap_words(text, width)
+
+
+def _wrap_words(text: str, width: int) -> list[str]:
+    """:func:`wrap` word by word (what its shortcut for a line that fits must agree with)."""
     out: list[str] = []
     for paragraph in text.split("\n"):
         line, used = "", 0
@@ -261,7 +300,17 @@ def wrap(text: str, width: int) -> list[str]:
 def measure(cells: list[str]) -> tuple[int, int, int]:
     """(widest line, widest word, widest piece a word may break into) of a column's cells."""
     widest = longest_word = longest_piece = 1
-    for cell in cells:
+    for cell in set(cells):  # a column repeats its values (timepoints, designs): each counts once
+        if is_one_column(cell):
+            # one line, one column a character (so one unit a word): widths are lengths
+            words = cell.split(" ")
+            w = piece = max(map(len, words))
+            if _SOFT.search(cell):
+                piece = max(len(p) for word in words for p in _soft_pieces(word))
+            widest = max(widest, len(cell))
+            longest_word = max(longest_word, w)
+            longest_piece = max(longest_piece, piece)
+            continue
         for line in cell.split("\n"):
             widest = max(widest, cell_len(line))
             for word in line.split(" "):
@@ -344,17 +393,28 @@ def render(
     def rule(left: str, mid: str, right: str, fill: str) -> str:
         return left + mid.join(fill * (w + 2 * PAD) for w in widths) + right
 
+    blanks = [pad + " " * w + pad for w in widths]
+    # Each column's cells laid out once per distinct value (a column repeats its timepoints,
+    # designs and labels down thousands of rows).
+    laid_out: list[dict[str, list[str]]] = [{} for _ in widths]
+
+    def lay_out(cell: str, w: int) -> list[str]:
+        lines = wrap(cell, w)
+        if is_one_column(cell):  # so is each of its lines: the width is the length
+            return [pad + line.ljust(w) + pad for line in lines]
+        return [pad + line + " " * (w - cell_len(line)) + pad for line in lines]
+
     def lines_of(cells: list[str], bar: str) -> list[str]:
-        wrapped = [wrap(cell, w) for cell, w in zip(cells, widths, strict=True)]
-        height = max(len(x) for x in wrapped)
-        out = []
-        for k in range(height):
-            parts = []
-            for lines, w in zip(wrapped, widths, strict=True):
-                text = lines[k] if k < len(lines) else ""
-                parts.append(pad + text + " " * (w - cell_len(text)) + pad)
-            out.append(bar + bar.join(parts) + bar)
-        return out
+        columns = []
+        for cell, w, seen in zip(cells, widths, laid_out, strict=True):
+            lines = seen.get(cell)
+            if lines is None:
+                lines = seen[cell] = lay_out(cell, w)
+            columns.append(lines)
+        height = max(map(len, columns))
+        if height > 1:
+            columns = [c + [b] * (height - len(c)) for c, b in zip(columns, blanks, strict=True)]
+        return [bar + bar.join(parts) + bar for parts in zip(*columns, strict=True)]
 
     out: list[str] = []
     if title:

@@ -94,7 +94,7 @@ def evidence(
 
     Example: mscref evidence --indication gvhd --endpoint overall-response
     """
-    from mscref.evidence.stats import EvidenceFilter, analyse, evidence_json
+    from mscref.evidence.stats import EvidenceFilter, analyse, evidence_json_items
     from mscref.render.views.evidence import evidence_tables
 
     ds = load(data_dir)
@@ -130,12 +130,13 @@ def evidence(
     if not (result.proportions or result.continuous or result.effects):
         typer.echo("no outcomes with numbers match", err=True)
     if fmt is Format.JSON:
-        import orjson
+        from mscref.render.output import write_json_object
 
-        # orjson writes NaN as null (JSON has no NaN); the figures it may touch carry a note
-        data = orjson.dumps(evidence_json(ds, result, clean=False), option=orjson.OPT_INDENT_2)
+        # written record by record (orjson writes NaN as null: JSON has no NaN; the figures it
+        # may touch carry a note)
         sys.stdout.flush()
-        sys.stdout.buffer.write(data + b"\n")
+        write_json_object(sys.stdout.buffer, evidence_json_items(ds, result))
+        sys.stdout.buffer.write(b"\n")
         return
     tables = evidence_tables(ds, result, lang)
     if fmt is Format.CSV:
