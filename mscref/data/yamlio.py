@@ -358,7 +358,7 @@ def parse_text(path: str, text: str) -> Document:
 _SUSPECT_WORDS = re.compile(r"\.(?:inf|Inf|INF|nan|NaN|NAN)\b")
 # an escaped UTF-16 surrogate ("\ud83d"): the fast parser joins a pair, the strict reader refuses it
 _SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
-_SUSPECT_NUMBERS = re.compile(r"[0-9](?:[xXoObB_eE]|[0-9]{29})")
+_SUSPECT_NUMBERS = re.compile(r"[0-9](?:[xXoObB_eE]|[0-9]{29})")  # searched as bytes: _suspect_numbers
 # the fast parser reads underscores anywhere in a number (_5, 1.5_, 1e_3, _.5) as nothing;
 # each scan starts with one literal character, which the regex engine finds fast
 _SUSPECT_UNDERSCORES = (re.compile(r"_[0-9.]"), re.compile(r"\._"))
@@ -403,14 +403,62 @@ def _risky(text: str) -> bool:
         return True
     if _document_marker(text) or _ODD_QUESTION.search(text) or _odd_block_scalar(text):
         return True
-    if _risky_chars(text):
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True  # a lone surrogate, the only character UTF-8 cannot encode
+    if _risky_chars(data):
         return True
     scans = (
-        _SUSPECT_WORDS.finditer(text),
-        _SUSPECT_NUMBERS.finditer(text),
-        *(rx.finditer(text) for rx in _SUSPECT_UNDERSCORES),
+        _spans(_SUSPECT_WORDS.finditer(text)),
+        _suspect_numbers(text, data),
+        *(_spans(rx.finditer(text)) for rx in _SUSPECT_UNDERSCORES),
     )
     return any(_risky_match(text, scan) for scan in scans)
+
+
+def _spans(matches: Iterator[re.Match[str]]) -> Iterator[tuple[int, int]]:
+    return (m.span() for m in matches)
+
+
+# _SUSPECT_NUMBERS on the UTF-8 bytes: each digit byte marked "0", each byte that may follow a
+# digit in a match ([xXoObB_eE]) "x", every other byte " " (an ASCII byte stands only for
+# itself, so adjacent bytes "0x" are adjacent characters).
+_NUMBER_MARKS = bytes.maketrans(
+    bytes(range(256)),
+    bytes(0x30 if 0x30 <= b <= 0x39 else 0x78 if b in b"xXoObB_eE" else 0x20 for b in range(256)),
+)
+_DIGIT_AND_MARK = b"0x"
+_THIRTY_DIGITS = b"0" * 30
+# UTF-8 bytes that start a character (all but the continuation bytes 0x80-0xBF)
+_NOT_CONTINUATION_BYTES = bytes(b for b in range(256) if not 0x80 <= b < 0xC0)
+
+
+def _suspect_numbers(text: str, data: bytes) -> Iterator[tuple[int, int]]:
+    """The spans of ``_SUSPECT_NUMBERS.finditer(text)``, found with bytes.find on ``data`` (the
+    text as UTF-8), which is much faster than the regex's character-class scan."""
+    marks = data.translate(_NUMBER_MARKS)
+    starts = []  # every byte where the regex could match: a digit, then a mark or 29 digits
+    for needle in (_DIGIT_AND_MARK, _THIRTY_DIGITS):
+        at = marks.find(needle)
+        while at != -1:
+            starts.append(at)
+            at = marks.find(needle, at + 1)
+    if not starts:
+        return
+    starts.sort()
+    ascii_text = len(data) == len(text)
+    byte_at = char_at = 0
+    end = -1
+    for at in starts:
+        if not ascii_text:  # the character index of byte ``at``
+            char_at += at - byte_at - len(data[byte_at:at].translate(None, _NOT_CONTINUATION_BYTES))
+            byte_at = at
+        start = at if ascii_text else char_at
+        if start < end:
+            continue  # inside the previous match: finditer goes on from its end
+        end = start + (2 if marks[at + 1] == 0x78 else 30)
+        yield start, end
 
 
 def _document_marker(text: str) -> bool:
@@ -467,13 +515,9 @@ _RISKY_SEQUENCES = _by_first_byte("".join(map(chr, range(0x80, 0xA0))) + "\u2028
 _NODE_START_BYTES = frozenset(_NODE_START.encode())
 
 
-def _risky_chars(text: str) -> bool:
-    """Whether the text holds a character that is risky anywhere (see :data:`_RISKY_BYTES`, and
-    lone surrogates) or a tag, anchor, alias, directive or merge key."""
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True  # a lone surrogate, the only character UTF-8 cannot encode
+def _risky_chars(data: bytes) -> bool:
+    """Whether the text (``data``, as UTF-8) holds a character that is risky anywhere (see
+    :data:`_RISKY_BYTES`) or a tag, anchor, alias, directive or merge key."""
     if data.translate(None, _OTHER_BYTES):
         return True
     for lead, (size, risky) in _RISKY_SEQUENCES.items():
@@ -524,18 +568,18 @@ def _odd_block_indicator(text: str, at: int) -> bool:
     return "[" in text[line_start:at] or "{" in text[line_start:at] or not _BLOCK_HEADER.match(text, at)
 
 
-def _risky_match(text: str, scan: Iterator[re.Match[str]]) -> bool:
+def _risky_match(text: str, scan: Iterator[tuple[int, int]]) -> bool:
     covered = -1  # the end of the last token examined: a match inside it adds nothing
-    for m in scan:
-        tok, start = m.group(0), m.start()
+    for start, stop in scan:
+        tok = text[start:stop]
         if start < covered:
             continue
         if len(tok) > 1 and tok.isdigit():  # thirty digits
             return True
         # a number-like token: risky only as a whole plain scalar
-        floor, ceiling = max(0, start - _TOKEN_REACH), min(len(text), m.end() + _TOKEN_REACH)
+        floor, ceiling = max(0, start - _TOKEN_REACH), min(len(text), stop + _TOKEN_REACH)
         begin = max(text.rfind(c, floor, start) for c in _TOKEN_STARTS) + 1 or floor
-        end = _TOKEN_BODY.match(text, m.end(), ceiling).end()  # type: ignore[union-attr]
+        end = _TOKEN_BODY.match(text, stop, ceiling).end()  # type: ignore[union-attr]
         if begin == floor > 0 or end == ceiling < len(text):
             return True  # a token this long is no number we know: let the strict reader decide
         covered = end

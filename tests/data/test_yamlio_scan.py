@@ -12,7 +12,16 @@ import re
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from mscref.data.yamlio import _NODE_START, _document_marker, _odd_block_scalar, _open_flow, _risky_chars
+from mscref.data.yamlio import (
+    _NODE_START,
+    _SUSPECT_NUMBERS,
+    _document_marker,
+    _odd_block_scalar,
+    _open_flow,
+    _risky,
+    _risky_chars,
+    _suspect_numbers,
+)
 
 _DOCUMENT_MARKER = re.compile(r"(?:\A|\n)(?:---|\.\.\.)(?=[ \t\r\n]|\Z)")
 _OPEN_FLOW = re.compile(r"[\[{][^\[{\n]*+(?<![\]}])(?:\n|\Z)")
@@ -98,13 +107,33 @@ _TEXT = st.lists(_PIECES, max_size=40).map("".join)
 def test_the_character_searches_find_what_their_regexes_find(text: str) -> None:
     assert _document_marker(text) == bool(_DOCUMENT_MARKER.search(text))
     assert _open_flow(text) == bool(_OPEN_FLOW.search(text))
-    assert _risky_chars(text) == _risky_chars_by_regex(text)
+    if not re.search("[\ud800-\udfff]", text):  # UTF-8 has no lone surrogates: _risky refuses them first
+        assert _risky_chars(text.encode()) == _risky_chars_by_regex(text)
     assert _odd_block_scalar(text) == _odd_block_scalar_by_regex(text)
 
 
 def test_each_search_can_say_yes_and_no() -> None:
     assert _document_marker("a: 1\n--- \n") and not _document_marker("a: ---\n")
     assert _open_flow("k: [a,\n") and not _open_flow("k: [a]\n")
-    assert _risky_chars("k: !!str x\n") and not _risky_chars("k: a!b\n")
-    assert _risky_chars("k: a\x85b\n") and not _risky_chars("k: é\n")
+    assert _risky_chars(b"k: !!str x\n") and not _risky_chars(b"k: a!b\n")
+    assert _risky_chars("k: a\x85b\n".encode()) and not _risky_chars("k: é\n".encode())
+    assert list(_suspect_numbers("a: 中1e5", "a: 中1e5".encode())) == [(4, 6)]
+    assert _risky("k: a\ud800b\n") and not _risky("k: ab\n")
     assert _odd_block_scalar("k: | x\n") and not _odd_block_scalar("k: a | b\n")
+
+
+_NUMBERS_TEXT = st.lists(
+    st.sampled_from(
+        [*"0123456789", *"xXoObB_eE", " ", "\n", "a", "é", "中", "\U0001f600", "0" * 29, "7" * 31]
+    ),
+    max_size=60,
+).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_NUMBERS_TEXT)
+@example("1" * 31 + "e")
+@example("中" + "2" * 30 + "x1")
+def test_the_number_search_finds_the_regex_matches(text: str) -> None:
+    expected = [m.span() for m in _SUSPECT_NUMBERS.finditer(text)]
+    assert list(_suspect_numbers(text, text.encode())) == expected
