@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import operator
 import threading
+import types
 from collections.abc import Callable
 from typing import Any, TypeVar, dataclass_transform, overload
 
@@ -141,13 +142,27 @@ def _compile_init(cls: type) -> Callable[..., None]:
             param = f.name
             value = f.name
         (keyword if f.kw_only else positional).append(param)
-        body.append(f"    __setter(self, {f.name!r}, {value})")
+        slot = _slot(cls, f.name)
+        if slot is not None:  # the slot's own setter: what __setter would find, without the search
+            namespace[f"__set_{i}"] = slot.__set__
+            body.append(f"    __set_{i}(self, {value})")
+        else:  # pragma: no cover - every field of a record is a slot
+            body.append(f"    __setter(self, {f.name!r}, {value})")
     params = ["self", *positional] + (["*", *keyword] if keyword else [])
     source = f"def __init__({', '.join(params)}):\n" + ("\n".join(body) or "    pass") + "\n"
     exec(source, namespace)
     init: Callable[..., None] = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     return init
+
+
+def _slot(cls: type, name: str) -> types.MemberDescriptorType | None:
+    """The descriptor that ``object.__setattr__(obj, name, ...)`` would use, if it is a slot's."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            found = klass.__dict__[name]
+            return found if isinstance(found, types.MemberDescriptorType) else None
+    return None
 
 
 def _check_order(name: str, fields: tuple[dataclasses.Field[Any], ...]) -> None:

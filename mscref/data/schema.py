@@ -128,8 +128,21 @@ def _expected(tp: Any) -> str:
     return str(tp)  # pragma: no cover
 
 
-# A converter turns a parsed value into a field's value: (builder, value, path, line) -> value.
-Converter = typing.Callable[["Builder", Any, str, "int | None"], Any]
+# A converter turns a parsed value into a field's value: (builder, value, path, key, line) -> value.
+# The value stands at ``path`` joined with ``key`` (see :func:`_where`): a field name, an item's
+# index, or None when ``path`` is already the whole path. The join is made only when a problem
+# is reported or a path is kept, not for every value built.
+Key = str | int | None
+Converter = typing.Callable[["Builder", Any, str, Key, "int | None"], Any]
+
+
+def _where(path: str, key: Key) -> str:
+    """The path of the value at ``key`` under ``path``: ``trials[3]``, ``trials[3].id``."""
+    if key is None:
+        return path
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
 
 
 class Builder:
@@ -149,14 +162,149 @@ class Builder:
 
     def build(self, cls: type, value: Any, path: str = "", line: int | None = None) -> Any:
         """An instance of dataclass ``cls`` from ``value``, or None when it has problems."""
-        return _dataclass_converter(cls)(self, value, path, line)
+        return _dataclass_converter(cls, False)(self, value, path, None, line)
 
     def convert(self, tp: Any, value: Any, path: str, line: int | None, meta: Mapping[str, Any]) -> Any:
-        return _converter(tp, _freeze(meta))(self, value, path, line)
+        return _converter(tp, _freeze(meta))(self, value, path, None, line)
 
 
 def _freeze(meta: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted((k, v) for k, v in meta.items() if k != "doc"))
+
+
+_NO_LINES: dict[str, int] = {}
+
+
+@cache
+def _dataclass_converter(cls: type, optional: bool) -> Converter:
+    specs = field_specs(cls)
+    names = frozenset(s.name for s in specs)
+    # absent optional fields are left to the class's own defaults
+    plan = [(s.name, s.required, _converter(s.type, _freeze(s.meta))) for s in specs]
+    has_checks = hasattr(cls, "checks")
+
+    def build(b: Builder, value: Any, path: str, key: Key, line: int | None) -> Any:
+        if not isinstance(value, dict):
+            if value is None and optional:
+                return None
+            b.fail(line, _where(path, key), f"expected a mapping, got {describe(value)}")
+            return None
+        here = _where(path, key)
+        own_line: int | None
+        if isinstance(value, YMap):
+            key_lines, value_lines, own_line = value.key_lines, value.value_lines, value.line
+        else:  # data without lines
+            key_lines, value_lines, own_line = _NO_LINES, _NO_LINES, line
+        problems = b.problems
+        before = len(problems)
+        if not names.issuperset(value):
+            for k in value:
+                if k not in names:
+                    shown = shown_key(k)
+                    hint = did_you_mean(shown, names)
+                    allowed = "" if hint else "; allowed keys: " + ", ".join(sorted(names))
+                    b.fail(key_lines.get(k), _join(here, shown), f"unknown key '{shown}'{hint}{allowed}")
+        kwargs: dict[str, Any] = {}
+        for name, required, conv in plan:
+            if name in value:
+                kwargs[name] = conv(b, value[name], here, name, value_lines.get(name))
+            elif required:
+                b.fail(own_line, here or "(top level)", f"missing required key {name!r}")
+        if len(problems) > before:
+            return None
+        obj = cls(**kwargs)
+        if has_checks:
+            for rel, message in obj.checks():
+                where = line_at(value, rel) if isinstance(value, YMap) else own_line
+                b.fail(where, _join(here, rel) if rel else here, message)
+        return obj if len(problems) == before else None
+
+    return build
+
+
+@cache
+def _converter(tp: Any, meta: tuple[tuple[str, Any], ...]) -> Converter:
+    """The converter of a field of type ``tp``; ``X | None`` takes null as well."""
+    inner, optional = unwrap_optional(tp)
+    return _plain_converter(inner, dict(meta), optional)
+
+
+def _null(b: Builder, optional: bool, expected: str, path: str, key: Key, line: int | None) -> None:
+    """A null: nothing to build where it is allowed, a problem where it is not."""
+    if not optional:
+        b.fail(line, _where(path, key), f"expected {expected}, got null")
+
+
+def _plain_converter(tp: Any, meta: dict[str, Any], optional: bool) -> Converter:
+    """The converter of ``tp`` (not itself optional); ``optional`` says whether null is allowed.
+    Each converter tests for null only once a value is not of its type, so a value of the right
+    type costs no extra test."""
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        (item_tp, _ellipsis) = typing.get_args(tp)
+        item = _converter(item_tp, _freeze(meta))
+
+        def convert_tuple(b: Builder, value: Any, path: str, key: Key, line: int | None) -> Any:
+            if not isinstance(value, list):
+                if value is None:
+                    _null(b, optional, "a list", path, key, line)
+                    return None
+                b.fail(line, _where(path, key), f"expected a list, got {describe(value)}")
+                return ()
+            here = _where(path, key)
+            if isinstance(value, YSeq):
+                lines = value.item_lines
+                return tuple([item(b, v, here, i, lines[i]) for i, v in enumerate(value)])
+            return tuple([item(b, v, here, i, line) for i, v in enumerate(value)])
+
+        return convert_tuple
+    if origin in (dict, Mapping) or tp is Mapping:
+        _key_tp, value_tp = typing.get_args(tp)
+        conv_value = _converter(value_tp, ())
+        ref = meta.get("ref")
+
+        def convert_mapping(b: Builder, value: Any, path: str, key: Key, line: int | None) -> Any:
+            if not isinstance(value, dict):
+                if value is None:
+                    _null(b, optional, "a mapping", path, key, line)
+                    return None
+                b.fail(line, _where(path, key), f"expected a mapping, got {describe(value)}")
+                return {}
+            here = _where(path, key)
+            key_lines, value_lines, _own = _lines(value)
+            out = {}
+            for k, v in value.items():
+                if not isinstance(k, str):
+                    b.fail(key_lines.get(k, line), here, f"keys must be plain text, got {describe(k)}")
+                    continue
+                where = f"{here}.{shown_key(k)}"
+                if ref:
+                    b.refs.append(PendingRef(ref, k, b.file, key_lines.get(k), where))
+                out[k] = conv_value(b, v, where, None, value_lines.get(k, line))
+            return out
+
+        return convert_mapping
+    if dataclasses.is_dataclass(tp):
+        return _dataclass_converter(typing.cast(type, tp), optional)
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return _enum_converter(tp, optional)
+    if tp is str:
+        return _str_converter(meta, optional)
+    if tp is bool:
+
+        def convert_bool(b: Builder, value: Any, path: str, key: Key, line: int | None) -> Any:
+            if value is True or value is False:
+                return value
+            if value is None:
+                _null(b, optional, "true or false", path, key, line)
+                return None
+            b.fail(line, _where(path, key), f"expected true or false, got {describe(value)}")
+            return None
+
+        return convert_bool
+    if tp in (int, float):
+        return _number_converter(tp, meta, optional)
+    raise TypeError(f"unsupported field type {tp!r}")  # pragma: no cover
 
 
 def _lines(value: Any) -> tuple[dict[str, int], dict[str, int], int | None]:
@@ -166,187 +314,95 @@ def _lines(value: Any) -> tuple[dict[str, int], dict[str, int], int | None]:
     return {}, {}, None
 
 
-@cache
-def _dataclass_converter(cls: type) -> Converter:
-    specs = field_specs(cls)
-    names = frozenset(s.name for s in specs)
-    # absent optional fields are left to the class's own defaults
-    plan = [(s.name, s.required, _converter(s.type, _freeze(s.meta))) for s in specs]
-    has_checks = hasattr(cls, "checks")
-
-    def build(b: Builder, value: Any, path: str, line: int | None) -> Any:
-        if not isinstance(value, dict):
-            b.fail(line, path, f"expected a mapping, got {describe(value)}")
-            return None
-        key_lines, value_lines, own_line = _lines(value)
-        if own_line is None:
-            own_line = line
-        before = len(b.problems)
-        if not names.issuperset(value):
-            for key in value:
-                if key not in names:
-                    shown = shown_key(key)
-                    hint = did_you_mean(shown, names)
-                    allowed = "" if hint else "; allowed keys: " + ", ".join(sorted(names))
-                    b.fail(key_lines.get(key), _join(path, shown), f"unknown key '{shown}'{hint}{allowed}")
-        kwargs: dict[str, Any] = {}
-        for name, required, conv in plan:
-            if name in value:
-                kwargs[name] = conv(b, value[name], f"{path}.{name}" if path else name, value_lines.get(name))
-            elif required:
-                b.fail(own_line, path or "(top level)", f"missing required key {name!r}")
-        if len(b.problems) > before:
-            return None
-        obj = cls(**kwargs)
-        if has_checks:
-            for rel, message in obj.checks():
-                where = line_at(value, rel) if isinstance(value, YMap) else own_line
-                b.fail(where, _join(path, rel) if rel else path, message)
-        return obj if len(b.problems) == before else None
-
-    return build
-
-
-@cache
-def _converter(tp: Any, meta: tuple[tuple[str, Any], ...]) -> Converter:
-    inner, optional = unwrap_optional(tp)
-    conv = _plain_converter(inner, dict(meta))
-    expected = _expected(inner)
-
-    def convert(b: Builder, value: Any, path: str, line: int | None) -> Any:
-        if value is None:
-            if not optional:
-                b.fail(line, path, f"expected {expected}, got null")
-            return None
-        return conv(b, value, path, line)
-
-    return convert
-
-
-def _plain_converter(tp: Any, meta: dict[str, Any]) -> Converter:
-    origin = typing.get_origin(tp)
-    if origin is tuple:
-        (item_tp, _ellipsis) = typing.get_args(tp)
-        item = _converter(item_tp, _freeze(meta))
-
-        def convert_tuple(b: Builder, value: Any, path: str, line: int | None) -> Any:
-            if not isinstance(value, list):
-                b.fail(line, path, f"expected a list, got {describe(value)}")
-                return ()
-            item_lines = value.item_lines if isinstance(value, YSeq) else [line] * len(value)
-            return tuple(item(b, v, f"{path}[{i}]", item_lines[i]) for i, v in enumerate(value))
-
-        return convert_tuple
-    if origin in (dict, Mapping) or tp is Mapping:
-        _key_tp, value_tp = typing.get_args(tp)
-        conv_value = _converter(value_tp, ())
-        ref = meta.get("ref")
-
-        def convert_mapping(b: Builder, value: Any, path: str, line: int | None) -> Any:
-            if not isinstance(value, dict):
-                b.fail(line, path, f"expected a mapping, got {describe(value)}")
-                return {}
-            key_lines, value_lines, _own = _lines(value)
-            out = {}
-            for k, v in value.items():
-                if not isinstance(k, str):
-                    b.fail(key_lines.get(k, line), path, f"keys must be plain text, got {describe(k)}")
-                    continue
-                where = f"{path}.{shown_key(k)}"
-                if ref:
-                    b.refs.append(PendingRef(ref, k, b.file, key_lines.get(k), where))
-                out[k] = conv_value(b, v, where, value_lines.get(k, line))
-            return out
-
-        return convert_mapping
-    if dataclasses.is_dataclass(tp):
-        return _dataclass_converter(typing.cast(type, tp))
-    if isinstance(tp, type) and issubclass(tp, Enum):
-        return _enum_converter(tp)
-    if tp is str:
-        return _str_converter(meta)
-    if tp is bool:
-
-        def convert_bool(b: Builder, value: Any, path: str, line: int | None) -> Any:
-            if not isinstance(value, bool):
-                b.fail(line, path, f"expected true or false, got {describe(value)}")
-                return None
-            return value
-
-        return convert_bool
-    if tp in (int, float):
-        return _number_converter(tp, meta)
-    raise TypeError(f"unsupported field type {tp!r}")  # pragma: no cover
-
-
-def _enum_converter(tp: type[Enum]) -> Converter:
+def _enum_converter(tp: type[Enum], optional: bool) -> Converter:
     by_value = {str(m.value): m for m in tp}
     choices = list(by_value)
+    expected = _expected(tp)
 
-    def convert_enum(b: Builder, value: Any, path: str, line: int | None) -> Any:
+    def convert_enum(b: Builder, value: Any, path: str, key: Key, line: int | None) -> Any:
+        member = by_value.get(value) if type(value) is str else None
+        if member is not None:
+            return member
+        if value is None:
+            _null(b, optional, expected, path, key, line)
+            return None
         text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
         if isinstance(text, str) and text in by_value:
             return by_value[text]
         hint = did_you_mean(text, choices) if isinstance(text, str) else ""
-        b.fail(line, path, f"expected one of {', '.join(choices)}; got {describe(value)}{hint}")
+        b.fail(line, _where(path, key), f"expected one of {', '.join(choices)}; got {describe(value)}{hint}")
         return None
 
     return convert_enum
 
 
-def _str_converter(meta: dict[str, Any]) -> Converter:
+def _str_converter(meta: dict[str, Any], optional: bool) -> Converter:
     pattern = meta.get("pattern")
     regex = re.compile(pattern) if pattern else None
     is_date = bool(meta.get("date"))
     ref = meta.get("ref")
+    plain = regex is None and not is_date and not ref
 
-    def convert_str(b: Builder, value: Any, path: str, line: int | None) -> Any:
+    def convert_str(b: Builder, value: Any, path: str, key: Key, line: int | None) -> Any:
         if not isinstance(value, str):
+            if value is None:
+                _null(b, optional, "a string", path, key, line)
+                return None
             quote = " (quote it to make it text)" if isinstance(value, (int, float, bool)) else ""
-            b.fail(line, path, f"expected a string, got {describe(value)}{quote}")
+            b.fail(line, _where(path, key), f"expected a string, got {describe(value)}{quote}")
             return None
         if not value.isascii() and _SURROGATE.search(value):
-            b.fail(line, path, "the text holds an unpaired surrogate escape (like \\ud800), not a character")
+            b.fail(
+                line,
+                _where(path, key),
+                "the text holds an unpaired surrogate escape (like \\ud800), not a character",
+            )
             return None
         first = value[:1]
-        visible = bool(first) and first.isprintable() and not first.isspace()
-        if not visible and not any(ch.isprintable() and not ch.isspace() for ch in value):
-            what = "an empty one" if not value.strip() else "one with nothing visible in it"
-            b.fail(line, path, f"expected a non-empty string, got {what}")
-            return None
+        if not "!" <= first <= "~":  # not a visible ASCII character: look closer
+            visible = bool(first) and first.isprintable() and not first.isspace()
+            if not visible and not any(ch.isprintable() and not ch.isspace() for ch in value):
+                what = "an empty one" if not value.strip() else "one with nothing visible in it"
+                b.fail(line, _where(path, key), f"expected a non-empty string, got {what}")
+                return None
+        if plain:
+            return value
         if regex is not None and not regex.fullmatch(value):
-            b.fail(line, path, f"{value!r} does not match the pattern {pattern}")
+            b.fail(line, _where(path, key), f"{value!r} does not match the pattern {pattern}")
             return None
         if is_date:
             problem = date_problem(value)
             if problem:
-                b.fail(line, path, problem)
+                b.fail(line, _where(path, key), problem)
                 return None
         if ref:
-            b.refs.append(PendingRef(ref, value, b.file, line, path))
+            b.refs.append(PendingRef(ref, value, b.file, line, _where(path, key)))
         return value
 
     return convert_str
 
 
-def _number_converter(tp: type, meta: dict[str, Any]) -> Converter:
+def _number_converter(tp: type, meta: dict[str, Any], optional: bool) -> Converter:
     lo, hi = meta.get("min"), meta.get("max")
     expected = _expected(tp)
     accepted: tuple[type, ...] = (int,) if tp is int else (int, float)
 
-    def convert_number(b: Builder, value: Any, path: str, line: int | None) -> Any:
+    def convert_number(b: Builder, value: Any, path: str, key: Key, line: int | None) -> Any:
         if isinstance(value, bool) or not isinstance(value, accepted):
-            b.fail(line, path, f"expected {expected}, got {describe(value)}")
+            if value is None:
+                _null(b, optional, expected, path, key, line)
+                return None
+            b.fail(line, _where(path, key), f"expected {expected}, got {describe(value)}")
             return None
         if isinstance(value, float) and not math.isfinite(value):
-            b.fail(line, path, f"expected a finite number, got {value}")
+            b.fail(line, _where(path, key), f"expected a finite number, got {value}")
             return None
         number = tp(value)
         if lo is not None and number < lo:
-            b.fail(line, path, f"must be at least {lo:g}, got {_short_number(number)}")
+            b.fail(line, _where(path, key), f"must be at least {lo:g}, got {_short_number(number)}")
             return None
         if hi is not None and number > hi:
-            b.fail(line, path, f"must be at most {hi:g}, got {_short_number(number)}")
+            b.fail(line, _where(path, key), f"must be at most {hi:g}, got {_short_number(number)}")
             return None
         return number
 

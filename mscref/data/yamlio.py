@@ -350,16 +350,15 @@ def parse_text(path: str, text: str) -> Document:
 # Constructs on which a YAML 1.2 parser and the strict reader could disagree: tags, anchors,
 # aliases, merge keys, .inf/.nan, hex/octal and exponent numbers, directives, tabs. A file
 # holding none of them reads the same either way (tests/test_yamlio.py checks this).
-# Simple scans (a character class, a literal-led word, a digit pair) are much faster than one
-# alternation; each may raise false alarms (a digit before any "e"), which the token check
-# below settles.
-_SUSPECT_CHARS = re.compile(
-    r"[!&*\t%<\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]"
-)
+# Simple scans (a literal, a literal-led word, a digit pair) are much faster than one
+# alternation, and a scan for a character class is slow too (the regex engine tests every
+# character): characters are looked for with str.find and bytes.translate, which run in
+# tight C loops. Each scan may raise false alarms (a digit before any "e"), which the token
+# check below settles.
 _SUSPECT_WORDS = re.compile(r"\.(?:inf|Inf|INF|nan|NaN|NAN)\b")
 # an escaped UTF-16 surrogate ("\ud83d"): the fast parser joins a pair, the strict reader refuses it
 _SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
-_SUSPECT_NUMBERS = re.compile(r"[0-9](?:[xXoObB_eE]|[0-9]{29})")
+_SUSPECT_NUMBERS = re.compile(r"[0-9](?:[xXoObB_eE]|[0-9]{29})")  # searched as bytes: _suspect_numbers
 # the fast parser reads underscores anywhere in a number (_5, 1.5_, 1e_3, _.5) as nothing;
 # each scan starts with one literal character, which the regex engine finds fast
 _SUSPECT_UNDERSCORES = (re.compile(r"_[0-9.]"), re.compile(r"\._"))
@@ -372,14 +371,10 @@ _LONE_CR = re.compile(r"\r(?!\n)")
 _ODD_COLON = re.compile(r":(?:(?<=[\[{, ]:)|[\]},?])")
 # "?" (an explicit key) opening a flow entry or following a space
 _ODD_QUESTION = re.compile(r"\?(?<=[\[{, \n]\?)")
-_BLOCK_INDICATOR = re.compile(r"[|>]")
 _BLOCK_HEADER = re.compile(r"[|>][-+0-9]*[ \t]*(?:#[^\n]*)?(?:\n|\Z)")
-# a document marker (--- or ...) at the start of a line
-_DOCUMENT_MARKER = re.compile(r"(?:\A|\n)(?:---|\.\.\.)(?=[ \t\r\n]|\Z)")
 # a block scalar header ending the text (blank lines after it allowed): the fast parser reads
 # an empty block scalar at the very end as a line break, the strict reader as nothing
 _TRAILING_BLOCK_HEADER = re.compile(r"[|>][-+0-9]*[ \t]*(?:#[^\n]*)?\s*\Z")
-_OPEN_FLOW = re.compile(r"[\[{][^\[{\n]*+(?<![\]}])(?:\n|\Z)")
 _NUMBERISH = re.compile(
     r"[-+]?(?:\.(?:inf|Inf|INF|nan|NaN|NAN)|0[xXoObB][0-9a-fA-F_]+|[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+"
     r"|[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?)"
@@ -387,18 +382,6 @@ _NUMBERISH = re.compile(
 # a number once its underscores are dropped (any sign, dot, exponent or base prefix)
 _NUMBER_WITHOUT_UNDERSCORES = re.compile(
     r"[-+]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]*)?|0[xXoObB][0-9a-fA-F]*)"
-)
-# characters a YAML 1.1 reader treats differently from a YAML 1.2 one (line breaks, C1 controls, BOM)
-_ALWAYS_RISKY = frozenset(
-    [
-        *(chr(c) for c in [*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]),
-        "\u2028",
-        "\u2029",
-        "\ufeff",
-        "\ufffe",
-        "\uffff",
-        "\t",
-    ]
 )
 _NODE_START = " \r\n[{,:"
 _TOKEN_REACH = 64  # how far a number-like token is followed (keeps the scan linear)
@@ -416,63 +399,187 @@ def _risky(text: str) -> bool:
         return True  # a block scalar on the last line: the fast parser adds a line break
     if _TRAILING_BLOCK_HEADER.search(text, max(0, len(text) - 256)):
         return True
-    if any(rx.search(text) for rx in (_SURROGATE_ESCAPE, _ODD_COLON, _OPEN_FLOW, _DOCUMENT_MARKER)):
+    if _SURROGATE_ESCAPE.search(text) or _ODD_COLON.search(text) or _open_flow(text):
         return True
-    if _ODD_QUESTION.search(text) or _odd_block_scalar(text):
+    if _document_marker(text) or _ODD_QUESTION.search(text) or _odd_block_scalar(text):
+        return True
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True  # a lone surrogate, the only character UTF-8 cannot encode
+    if _risky_chars(data):
         return True
     scans = (
-        _SUSPECT_CHARS.finditer(text),
-        _SUSPECT_WORDS.finditer(text),
-        _SUSPECT_NUMBERS.finditer(text),
-        *(rx.finditer(text) for rx in _SUSPECT_UNDERSCORES),
+        _spans(_SUSPECT_WORDS.finditer(text)),
+        _suspect_numbers(text, data),
+        *(_spans(rx.finditer(text)) for rx in _SUSPECT_UNDERSCORES),
     )
     return any(_risky_match(text, scan) for scan in scans)
+
+
+def _spans(matches: Iterator[re.Match[str]]) -> Iterator[tuple[int, int]]:
+    return (m.span() for m in matches)
+
+
+# _SUSPECT_NUMBERS on the UTF-8 bytes: each digit byte marked "0", each byte that may follow a
+# digit in a match ([xXoObB_eE]) "x", every other byte " " (an ASCII byte stands only for
+# itself, so adjacent bytes "0x" are adjacent characters).
+_NUMBER_MARKS = bytes.maketrans(
+    bytes(range(256)),
+    bytes(0x30 if 0x30 <= b <= 0x39 else 0x78 if b in b"xXoObB_eE" else 0x20 for b in range(256)),
+)
+_DIGIT_AND_MARK = b"0x"
+_THIRTY_DIGITS = b"0" * 30
+# UTF-8 bytes that start a character (all but the continuation bytes 0x80-0xBF)
+_NOT_CONTINUATION_BYTES = bytes(b for b in range(256) if not 0x80 <= b < 0xC0)
+
+
+def _suspect_numbers(text: str, data: bytes) -> Iterator[tuple[int, int]]:
+    """The spans of ``_SUSPECT_NUMBERS.finditer(text)``, found with bytes.find on ``data`` (the
+    text as UTF-8), which is much faster than the regex's character-class scan."""
+    marks = data.translate(_NUMBER_MARKS)
+    starts = []  # every byte where the regex could match: a digit, then a mark or 29 digits
+    for needle in (_DIGIT_AND_MARK, _THIRTY_DIGITS):
+        at = marks.find(needle)
+        while at != -1:
+            starts.append(at)
+            at = marks.find(needle, at + 1)
+    if not starts:
+        return
+    starts.sort()
+    ascii_text = len(data) == len(text)
+    byte_at = char_at = 0
+    end = -1
+    for at in starts:
+        if not ascii_text:  # the character index of byte ``at``
+            char_at += at - byte_at - len(data[byte_at:at].translate(None, _NOT_CONTINUATION_BYTES))
+            byte_at = at
+        start = at if ascii_text else char_at
+        if start < end:
+            continue  # inside the previous match: finditer goes on from its end
+        end = start + (2 if marks[at + 1] == 0x78 else 30)
+        yield start, end
+
+
+def _document_marker(text: str) -> bool:
+    """Whether a line starts with a document marker (``---`` or ``...``) followed by a space,
+    a tab, a line break or the end of the text."""
+    size = len(text)
+    for marker in ("---", "..."):
+        if text.startswith(marker) and (size == 3 or text[3] in " \t\r\n"):
+            return True
+        needle = "\n" + marker
+        at = text.find(needle)
+        while at != -1:
+            after = at + 4
+            if after == size or text[after] in " \t\r\n":
+                return True
+            at = text.find(needle, after)  # the next line break is at ``after`` or later
+    return False
+
+
+def _open_flow(text: str) -> bool:
+    """Whether a line holding a flow bracket ("[" or "{") ends in anything but a closing one
+    ("]" or "}"): a flow collection that goes on past its line, or text after it."""
+    for opener in "[{":
+        at = text.find(opener)
+        while at != -1:
+            end = text.find("\n", at)
+            if end == -1:
+                end = len(text)
+            if text[end - 1] not in "]}":
+                return True
+            at = text.find(opener, end)  # the next line
+    return False
+
+
+# Characters risky wherever they stand: those a YAML 1.1 reader treats differently from a YAML 1.2
+# one (line breaks, C1 controls, BOM) and tabs. As UTF-8: C0 controls but NUL, line feed and
+# carriage return, and DEL (an ASCII byte stands only for itself in UTF-8) ...
+_RISKY_BYTES = bytes([*range(0x01, 0x0A), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_OTHER_BYTES = bytes(b for b in range(256) if b not in _RISKY_BYTES)
+
+
+#: ... and the C1 controls (U+0080-U+009F), LINE SEPARATOR, PARAGRAPH SEPARATOR, BOM, U+FFFE and
+#: U+FFFF, by their first byte (a lone byte is found much faster than a sequence).
+def _by_first_byte(chars: str) -> dict[int, tuple[int, frozenset[bytes]]]:
+    out: dict[int, set[bytes]] = {}
+    for ch in chars:
+        out.setdefault(ch.encode()[0], set()).add(ch.encode())
+    return {lead: (len(next(iter(seqs))), frozenset(seqs)) for lead, seqs in out.items()}
+
+
+_RISKY_SEQUENCES = _by_first_byte("".join(map(chr, range(0x80, 0xA0))) + "\u2028\u2029\ufeff\ufffe\uffff")
+#: Characters risky where a node may start: "%" at the start of a line (a directive), "!", "&"
+#: and "*" after a node's start (a tag, an anchor, an alias), "<<" (a merge key).
+_NODE_START_BYTES = frozenset(_NODE_START.encode())
+
+
+def _risky_chars(data: bytes) -> bool:
+    """Whether the text (``data``, as UTF-8) holds a character that is risky anywhere (see
+    :data:`_RISKY_BYTES`) or a tag, anchor, alias, directive or merge key."""
+    if data.translate(None, _OTHER_BYTES):
+        return True
+    for lead, (size, risky) in _RISKY_SEQUENCES.items():
+        at = data.find(lead)
+        while at != -1:
+            if data[at : at + size] in risky:
+                return True
+            at = data.find(lead, at + 1)
+    # the rest are ASCII: their neighbours in the bytes are their neighbours in the text
+    for ch in b"%!&*<":
+        at = data.find(ch)
+        while at != -1:
+            before = data[at - 1] if at else 0x0A
+            if ch == 0x25:  # %
+                if before == 0x0A:
+                    return True
+            elif ch == 0x3C:  # <
+                if data.startswith(b"<<", at):
+                    return True
+            elif before in _NODE_START_BYTES or (before == 0x2D and at > 1 and data[at - 2] in b" \n"):
+                return True
+            at = data.find(ch, at + 1)
+    return False
 
 
 def _odd_block_scalar(text: str) -> bool:
     """A "|" or ">" that starts a scalar inside a flow collection, or whose header line holds
     more than indicators and a comment: the two readers disagree on both."""
-    for m in _BLOCK_INDICATOR.finditer(text):
-        at = m.start()
-        before = at - 1
-        while before >= 0 and text[before] == " ":
-            before -= 1
-        prev = text[before] if before >= 0 else "\n"
-        if prev in ":-" and before == at - 1:
-            continue  # "a:|b", "a-|b": inside a plain scalar
-        if prev not in "[{,:-\n":
-            continue  # "x | y": inside a plain scalar
-        line_start = text.rfind("\n", 0, at) + 1
-        if "[" in text[line_start:at] or "{" in text[line_start:at] or not _BLOCK_HEADER.match(text, at):
-            return True
+    for indicator in "|>":
+        at = text.find(indicator)
+        while at != -1:
+            if _odd_block_indicator(text, at):
+                return True
+            at = text.find(indicator, at + 1)
     return False
 
 
-def _risky_match(text: str, scan: Iterator[re.Match[str]]) -> bool:
+def _odd_block_indicator(text: str, at: int) -> bool:
+    before = at - 1
+    while before >= 0 and text[before] == " ":
+        before -= 1
+    prev = text[before] if before >= 0 else "\n"
+    if prev in ":-" and before == at - 1:
+        return False  # "a:|b", "a-|b": inside a plain scalar
+    if prev not in "[{,:-\n":
+        return False  # "x | y": inside a plain scalar
+    line_start = text.rfind("\n", 0, at) + 1
+    return "[" in text[line_start:at] or "{" in text[line_start:at] or not _BLOCK_HEADER.match(text, at)
+
+
+def _risky_match(text: str, scan: Iterator[tuple[int, int]]) -> bool:
     covered = -1  # the end of the last token examined: a match inside it adds nothing
-    for m in scan:
-        tok, start = m.group(0), m.start()
+    for start, stop in scan:
+        tok = text[start:stop]
         if start < covered:
             continue
-        before = text[start - 1] if start else "\n"
-        if tok in _ALWAYS_RISKY or (len(tok) > 1 and tok.isdigit()) or "\ud800" <= tok <= "\udfff":
+        if len(tok) > 1 and tok.isdigit():  # thirty digits
             return True
-        if tok == "%":
-            if before == "\n":
-                return True
-            continue
-        if tok in ("!", "&", "*"):
-            if before in _NODE_START or (before == "-" and start > 1 and text[start - 2] in " \n"):
-                return True
-            continue
-        if tok == "<":
-            if text.startswith("<<", start):  # a merge key
-                return True
-            continue
         # a number-like token: risky only as a whole plain scalar
-        floor, ceiling = max(0, start - _TOKEN_REACH), min(len(text), m.end() + _TOKEN_REACH)
+        floor, ceiling = max(0, start - _TOKEN_REACH), min(len(text), stop + _TOKEN_REACH)
         begin = max(text.rfind(c, floor, start) for c in _TOKEN_STARTS) + 1 or floor
-        end = _TOKEN_BODY.match(text, m.end(), ceiling).end()  # type: ignore[union-attr]
+        end = _TOKEN_BODY.match(text, stop, ceiling).end()  # type: ignore[union-attr]
         if begin == floor > 0 or end == ceiling < len(text):
             return True  # a token this long is no number we know: let the strict reader decide
         covered = end
