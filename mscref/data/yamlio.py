@@ -537,10 +537,31 @@ def _risky_chars(data: bytes) -> bool:
             elif ch == 0x3C:  # <
                 if data.startswith(b"<<", at):
                     return True
-            elif before in _NODE_START_BYTES or (before == 0x2D and at > 1 and data[at - 2] in b" \n"):
+            elif _starts_node(data, at, before):
                 return True
             at = data.find(ch, at + 1)
     return False
+
+
+#: What a node can follow, looking back past spaces: a line break, a mapping's or a flow
+#: collection's indicator, a sequence's dash or an explicit key's question mark.
+_NODE_INDICATORS = frozenset(b"\n\r:,[{-?")
+
+
+def _starts_node(data: bytes, at: int, before: int) -> bool:
+    """Whether the "!", "&" or "*" at ``at`` may start a node (a tag, an anchor, an alias).
+
+    Right after a node's start (a space, a line break, ``[{,:``) or a dash that follows a space,
+    it may. After spaces, only when what precedes the spaces could itself start a node: in
+    ``title: Smith & Jones`` the "&" is text inside a plain scalar, as it is in a quoted one."""
+    if before == 0x2D:  # "-": a dash that is itself at a node's start ("- &a"), not "x-&a"
+        return at > 1 and data[at - 2] in b" \n"
+    if before != 0x20:
+        return before in _NODE_START_BYTES
+    back = at - 1
+    while back >= 0 and data[back] == 0x20:
+        back -= 1
+    return back < 0 or data[back] in _NODE_INDICATORS
 
 
 def _odd_block_scalar(text: str) -> bool:

@@ -44,13 +44,22 @@ def _risky_chars_by_regex(text: str) -> bool:
             return True
         if tok == "%" and before == "\n":
             return True
-        if tok in "!&*" and (
-            before in _NODE_START or (before == "-" and start > 1 and text[start - 2] in " \n")
-        ):
+        if tok in "!&*" and _may_start_node(text, start, before):
             return True
         if tok == "<" and text.startswith("<<", start):
             return True
     return False
+
+
+def _may_start_node(text: str, start: int, before: str) -> bool:
+    """The same rule as the scan's, written out on the text: after spaces, only where what
+    precedes them could start a node."""
+    if before == "-":
+        return start > 1 and text[start - 2] in " \n"
+    if before != " ":
+        return before in _NODE_START
+    stripped = text[:start].rstrip(" ")
+    return not stripped or stripped[-1] in "\n\r:,[{-?"
 
 
 def _odd_block_scalar_by_regex(text: str) -> bool:
@@ -116,6 +125,8 @@ def test_each_search_can_say_yes_and_no() -> None:
     assert _document_marker("a: 1\n--- \n") and not _document_marker("a: ---\n")
     assert _open_flow("k: [a,\n") and not _open_flow("k: [a]\n")
     assert _risky_chars(b"k: !!str x\n") and not _risky_chars(b"k: a!b\n")
+    assert _risky_chars(b"k:   &a x\n") and _risky_chars(b"- [x, *a]\n") and _risky_chars(b"k: x\n  &a\n")
+    assert not _risky_chars(b"k: Smith & Jones\n") and not _risky_chars(b'k: "2 * 3"\n')
     assert _risky_chars("k: a\x85b\n".encode()) and not _risky_chars("k: é\n".encode())
     assert list(_suspect_numbers("a: 中1e5", "a: 中1e5".encode())) == [(4, 6)]
     assert _risky("k: a\ud800b\n") and not _risky("k: ab\n")
