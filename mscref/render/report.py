@@ -6,7 +6,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mscref import __version__
 from mscref.data.dataset import Dataset
@@ -31,6 +31,9 @@ from mscref.render.views.text import (
     timepoint_text,
     verdict_text,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mscref.render.chart import Scene
 
 _HEADINGS: dict[str, tuple[str, str]] = {
     "title": ("mscref report", "mscref 报告"),
@@ -361,6 +364,15 @@ def _chart(fig: Any, caption: str, name: str, png: bool) -> Figure:
     return Figure(caption, figure_bytes(fig, "svg").decode("utf-8"), name=name)
 
 
+def _drawn(scene: Scene, caption: str, name: str, png: bool) -> Figure:
+    """A drawn scene as a report figure: SVG, or PNG instead (for Word) when asked."""
+    from mscref.render.chart import to_png, to_svg
+
+    if png:
+        return Figure(caption, "", name=name.removesuffix(".svg") + ".png", png=to_png(scene))
+    return Figure(caption, to_svg(scene), name=name)
+
+
 def _evidence_blocks(
     ds: Dataset, flt: TrialFilter, lang: Lang, figures: bool, png: bool = False
 ) -> list[Block]:
@@ -403,7 +415,7 @@ def _evidence_blocks(
     for i, p in enumerate(ev.pooled, start=1):
         blocks.append(localize_table(pooled_table(ds, p, lang), lang))
         if figures:
-            from mscref.render.plots import localize_figure, pools_figure
+            from mscref.render.forest import pools_scene
 
             # the timepoint unless the label already says it (as the pool's title does)
             when = "" if p.timepoint in p.endpoint_label else f", {p.timepoint}"
@@ -411,8 +423,7 @@ def _evidence_blocks(
             if lang is Lang.ZH:
                 when_zh = "" if p.timepoint in p.endpoint_label else f",{timepoint_text(p.timepoint, lang)}"
                 caption = f"森林图:{p.endpoint_label}{when_zh},{zh_text(p.title_kind)}"
-            fig = localize_figure(pools_figure(ds, [p]), lang, ds)
-            blocks.append(_chart(fig, caption, f"forest-{i}.svg", png))
+            blocks.append(_drawn(pools_scene(ds, [p], lang), caption, f"forest-{i}.svg", png))
     if ev.pooled:
         blocks.append(localize_table(certainty_table(ev), lang))
     if ev.comparisons:
