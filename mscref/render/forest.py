@@ -15,6 +15,7 @@ from mscref.data.dataset import Dataset
 from mscref.evidence.stats import SINGLE, Evidence, PooledEstimate, favours
 from mscref.render.chart import (
     BLACK,
+    COLOURS,
     DIMGREY,
     GREY,
     Anchor,
@@ -42,7 +43,7 @@ ROW, TITLE, AXIS, FOOT = 0.24 * 72, 0.45 * 72, 0.8 * 72, 0.17 * 72
 FUNNEL = 3.4 * 72
 GAP = 8.0  # the least room between two columns
 INDENT = 7.5  # a study under a subgroup heading
-BLUE, RED = "#1f4e79", "#c0392b"
+BLUE, RED = COLOURS  # the only colours a scene may use besides greys (the PNG palette)
 # a line of text is placed by its centre; its baseline sits this far (in ems) below it
 _MID = 0.3
 _ASCENT = 0.76
