@@ -373,8 +373,13 @@ def to_png(scene: Scene, dpi: int = 150) -> bytes:
     return out.getvalue()
 
 
-#: The colours a scene may use besides black, white and greys.
+#: The colours a scene may use besides black, white and greys: the forest's blue and red, and
+#: bars' colours (matplotlib's default cycle, which the source chart used).
 COLOURS = ("#1f4e79", "#c0392b")
+BAR_COLOURS = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)  # fmt: skip
 
 
 @lru_cache(maxsize=1)
@@ -386,7 +391,7 @@ def _palette() -> Any:
     entries: list[int] = []
     for v in [*range(0, 252, 4), 255]:
         entries += [v, v, v]
-    for colour in COLOURS:
+    for colour in (*COLOURS, *BAR_COLOURS):
         entries += [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
     image = Image.new("P", (1, 1))
     image.putpalette(entries)

@@ -51,6 +51,11 @@ _LINKABLE = re.compile(
 )
 
 
+def has_links(text: str) -> bool:
+    """Whether ``text`` holds an identifier or address (one search, for the many that do not)."""
+    return _LINKABLE.search(text) is not None
+
+
 def find_links(text: str) -> Iterator[tuple[int, int, str | None]]:
     """(start, end, href) for every identifier or address in ``text``; href None when it may not
     be linked (a plain-http address)."""

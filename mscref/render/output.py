@@ -177,9 +177,16 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
 def _h(text: str) -> str:
-    from html import escape
-
-    return escape(text, quote=True).replace("\n", "<br>")
+    """``html.escape(text, quote=True)`` with line breaks as ``<br>``, inline: it runs for every
+    cell of every table."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#x27;")
+        .replace("\n", "<br>")
+    )
 
 
 _CITATION = re.compile(r"\[([0-9]{1,4}(?:,\s?[0-9]{1,4})*)\]")
@@ -203,8 +210,10 @@ def _a(href: str, text: str) -> str:
 def _rich(text: str, refs: int = 0) -> str:
     """Escaped text with identifiers and addresses linked and, when there is a numbered reference
     list of ``refs`` entries, each ``[n]`` citation linked to its entry."""
-    from mscref.render.links import find_links
+    from mscref.render.links import find_links, has_links
 
+    if "[" not in text and not has_links(text):  # most cells: nothing to link
+        return _h(text)
     spans: list[tuple[int, int, str]] = []
     for start, end, href in find_links(text):
         if href is not None:
@@ -253,6 +262,8 @@ def split_quoted_tables(text: str) -> list[str | list[list[str]]]:
 
 def _cell(text: str, refs: int = 0) -> str:
     """A cell's HTML: a markdown table quoted in the text becomes a real table, never raw pipes."""
+    if "|" not in text:  # no table quoted in it
+        return _rich(text, refs)
     out = []
     for part in split_quoted_tables(text):
         if isinstance(part, str):

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mscref import __version__
 from mscref.data.dataset import Dataset
@@ -185,7 +185,7 @@ def build_report(
         blocks.append(Paragraph(f"{table.notes[0]} {cites.cite(trait_refs)}"))
         blocks.append(Table(table.columns, table.rows))
         if figures:
-            from mscref.render.plots import source_chart
+            from mscref.render.bars import source_scene
 
             caption = (
                 "各特性在五级等级上的位置;不在等级上的数值不画柱,标为“不在等级上”"
@@ -193,7 +193,7 @@ def build_report(
                 else "Ordinal traits ranked on the five-step scale; a value not on the scale has no bar "
                 "and is marked “not on scale”, as in the table"
             )
-            blocks.append(_chart(source_chart(ds, sources, lang), caption, "sources.svg", png))
+            blocks.append(_drawn(source_scene(ds, sources, lang), caption, "sources.svg", png))
 
     # -- trials by indication ---------------------------------------------------------------
     if trials:
@@ -353,15 +353,6 @@ def build_report(
     if flt.indication:
         title += f": {name_in(ds.resolve_indication(flt.indication), lang)}"
     return Document(title, tuple(blocks))
-
-
-def _chart(fig: Any, caption: str, name: str, png: bool) -> Figure:
-    """A matplotlib figure as a report figure: SVG, or PNG instead (for Word) when asked."""
-    from mscref.render.plots import figure_bytes
-
-    if png:
-        return Figure(caption, "", name=name.removesuffix(".svg") + ".png", png=figure_bytes(fig, "png"))
-    return Figure(caption, figure_bytes(fig, "svg").decode("utf-8"), name=name)
 
 
 def _drawn(scene: Scene, caption: str, name: str, png: bool) -> Figure:
