@@ -202,7 +202,7 @@ def to_svg(scene: Scene) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{w}pt" height="{h}pt" '
         f'viewBox="0 0 {w} {h}" font-family="{FONT_FAMILY}" role="img">'
     )
-    body = [head]
+    body = ['<?xml version="1.0" encoding="utf-8"?>', head]
     if scene.title:
         body.append(f"<title>{_escape(scene.title)}</title>")
     body.append(f'<rect width="{w}" height="{h}" fill="{WHITE}"/>')
