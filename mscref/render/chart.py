@@ -11,6 +11,7 @@ import io
 import itertools
 import math
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -105,9 +106,18 @@ _BOLD = (
 )  # fmt: skip
 
 
+_REGULAR_MAP = {chr(32 + i): w for i, w in enumerate(_REGULAR)}
+_BOLD_MAP = {chr(32 + i): w for i, w in enumerate(_BOLD)}
+
+
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """The width of ``text`` in points at ``size``: exact for ASCII in DejaVu Sans, an em for a
     wide (Chinese, Japanese, Korean) character and a generous estimate for anything else."""
+    if text.isascii():
+        try:
+            return sum(map((_BOLD_MAP if bold else _REGULAR_MAP).__getitem__, text)) * size / 1000
+        except KeyError:  # a control character: counted below
+            pass
     table = _BOLD if bold else _REGULAR
     units = 0
     for ch in text:
@@ -133,9 +143,14 @@ FONT_FAMILY = (
 )
 
 
+_NOT_XML = re.compile("[\x00-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def clean_text(text: str) -> str:
     """One line of text that XML can hold: line breaks and tabs become spaces, and characters no
     XML document may contain (control characters, lone surrogates) become U+FFFD."""
+    if not _NOT_XML.search(text):
+        return text
     out = []
     for ch in text:
         code = ord(ch)
