@@ -178,9 +178,14 @@ def _points(points: tuple[tuple[float, float], ...]) -> str:
     return " ".join(f"{_n(x)},{_n(y)}" for x, y in points)
 
 
+_FONT_SIZE = 8  # most text's size, set once on the whole picture
+
+
 def _svg_item(item: Item) -> str:
     if isinstance(item, Text):
-        attrs = f'x="{_n(item.x)}" y="{_n(item.y)}" font-size="{_n(item.size)}"'
+        attrs = f'x="{_n(item.x)}" y="{_n(item.y)}"'
+        if item.size != _FONT_SIZE:
+            attrs += f' font-size="{_n(item.size)}"'
         if item.anchor != "start":
             attrs += f' text-anchor="{item.anchor}"'
         if item.bold:
@@ -209,19 +214,54 @@ def _svg_item(item: Item) -> str:
     return f'<circle cx="{_n(item.x)}" cy="{_n(item.y)}" r="{_n(item.r)}" fill="{item.fill}"/>'
 
 
+def _svg_items(items: tuple[Item, ...]) -> list[str]:
+    """The items as SVG elements, solid lines of one style and rectangles of one colour joined
+    into one path each, drawn where the first of them comes (a forest's interval lines before its
+    markers, as in the scene): a page of a thousand forests is a quarter fewer elements to write,
+    and to check before a page embeds it."""
+    shapes: dict[tuple[str, float, str], list[str]] = {}
+    order: list[str | tuple[str, float, str]] = []
+    for item in items:
+        if isinstance(item, Line) and not item.dash:
+            key = ("line", item.width, item.colour)
+            d = "M" + "L".join(f"{_n(x)},{_n(y)}" for x, y in item.points)
+        elif isinstance(item, Rect):
+            key = ("rect", 0.0, item.fill)
+            d = f"M{_n(item.x)},{_n(item.y)}h{_n(item.w)}v{_n(item.h)}h{_n(-item.w)}z"
+        else:
+            order.append(_svg_item(item))
+            continue
+        if key not in shapes:
+            shapes[key] = []
+            order.append(key)
+        shapes[key].append(d)
+    out = []
+    for entry in order:
+        if isinstance(entry, str):
+            out.append(entry)
+        elif entry[0] == "line":
+            out.append(
+                f'<path d="{"".join(shapes[entry])}" fill="none" stroke="{entry[2]}" '
+                f'stroke-width="{_n(entry[1])}"/>'
+            )
+        else:
+            out.append(f'<path d="{"".join(shapes[entry])}" fill="{entry[2]}"/>')
+    return out
+
+
 def to_svg(scene: Scene) -> str:
     """The scene as a standalone SVG document: text stays text (searchable, escaped), sizes in
     points, and the same scene always gives the same characters."""
     w, h = _n(scene.width), _n(scene.height)
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{w}pt" height="{h}pt" '
-        f'viewBox="0 0 {w} {h}" font-family="{FONT_FAMILY}" role="img">'
+        f'viewBox="0 0 {w} {h}" font-family="{FONT_FAMILY}" font-size="{_FONT_SIZE}" role="img">'
     )
     body = ['<?xml version="1.0" encoding="utf-8"?>', head]
     if scene.title:
         body.append(f"<title>{_escape(scene.title)}</title>")
     body.append(f'<rect width="{w}" height="{h}" fill="{WHITE}"/>')
-    body += [_svg_item(item) for item in scene.items]
+    body += _svg_items(scene.items)
     body.append("</svg>\n")
     return "\n".join(body)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from mscref.data.record import record
@@ -319,6 +320,13 @@ _DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,", re.I)
 _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20]+")
 
 
+@lru_cache(maxsize=512)
+def _local_name(name: str) -> str:
+    """An element's or attribute's name without namespace or prefix, in lower case (the same few
+    names come back for every element of a chart)."""
+    return name.rpartition(" ")[2].rpartition(":")[2].lower()
+
+
 def svg_script(svg: str) -> str | None:
     """What in ``svg`` could run (an element, an attribute or a link), or None when nothing can.
 
@@ -339,12 +347,12 @@ def svg_script(svg: str) -> str | None:
         raise _Stop
 
     def element(name: str, attributes: dict[str, str]) -> None:
-        local = name.rpartition(" ")[2].rpartition(":")[2].lower()
+        local = _local_name(name)
         if local in _ACTIVE_ELEMENTS:
             found.append(f"a <{local}> element")
             raise _Stop
         for attr, value in attributes.items():
-            attr_local = attr.rpartition(" ")[2].rpartition(":")[2].lower()
+            attr_local = _local_name(attr)
             if attr_local.startswith("on"):
                 found.append(f"an event attribute {attr_local!r}")
                 raise _Stop

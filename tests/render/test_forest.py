@@ -40,8 +40,8 @@ def test_the_svg_holds_every_study_its_estimate_and_the_diamond(bundled: Dataset
     root = ET.fromstring(svg)
     assert root.get("viewBox") and root.get("width", "").endswith("pt")
     assert (root.findtext(f"{NS}title") or "").startswith("Graft-versus-host disease: Overall response")
-    markers = [r for r in root.iter(f"{NS}rect") if r.get("fill") == BLUE]
-    assert len(markers) == p.k
+    (markers,) = [r.get("d", "") for r in root.iter(f"{NS}path") if r.get("fill") == BLUE]
+    assert markers.count("M") == markers.count("z") == p.k  # one square a study
     texts = _texts(svg)
     for s in p.studies:
         assert f"{p.fmt(s.estimate)} [{p.fmt(s.low)}, {p.fmt(s.high)}]" in texts
