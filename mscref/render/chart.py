@@ -371,6 +371,11 @@ def _dashes(
     return out
 
 
+#: The largest PNG drawn (about a gigabyte of memory while it is made): the forests of some
+#: 170 pools one under another.
+MAX_PIXELS = 2**28
+
+
 def to_png(scene: Scene, dpi: int = 150) -> bytes:
     """The scene as a PNG at ``dpi``, text in DejaVu Sans (matplotlib's copy) or, for Chinese,
     a system font that has the characters."""
@@ -381,7 +386,15 @@ def to_png(scene: Scene, dpi: int = 150) -> bytes:
     def px(x: float, y: float) -> tuple[float, float]:
         return (x * s, y * s)
 
-    image = Image.new("RGB", (max(1, math.ceil(scene.width * s)), max(1, math.ceil(scene.height * s))), WHITE)
+    size = (max(1, math.ceil(scene.width * s)), max(1, math.ceil(scene.height * s)))
+    if size[0] * size[1] > MAX_PIXELS:
+        from mscref.data.errors import UsageError
+
+        raise UsageError(
+            f"a PNG of this chart would be {size[0]:,} × {size[1]:,} pixels, too large to draw: "
+            "write it as .svg, or narrow the selection"
+        )
+    image = Image.new("RGB", size, WHITE)
     draw = ImageDraw.Draw(image)
     for item in scene.items:
         if isinstance(item, Text):

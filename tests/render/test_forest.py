@@ -7,6 +7,7 @@ import dataclasses
 import io
 import math
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -156,3 +157,17 @@ def test_charts_in_chinese(bundled: Dataset) -> None:
     assert "Study" not in texts and "Weight" not in texts
     sources = [s for s in bundled.sources if s.traits]
     assert "采集便利性" in _texts(to_svg(source_scene(bundled, sources, Lang.ZH)))
+
+
+def test_a_png_too_large_to_draw_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from mscref.cli import app
+    from mscref.render import chart
+
+    monkeypatch.setattr(chart, "MAX_PIXELS", 1000 * 1000)
+    target = tmp_path / "f.png"
+    result = CliRunner().invoke(app, ["evidence", "--indication", "gvhd", "--plot", str(target)])
+    assert result.exit_code == 2
+    assert "too large to draw: write it as .svg, or narrow the selection" in result.stderr
+    assert not target.exists()
