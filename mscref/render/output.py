@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, BinaryIO
 
 from mscref.data.record import record
@@ -181,9 +182,16 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
 def _h(text: str) -> str:
-    from html import escape
-
-    return escape(text, quote=True).replace("\n", "<br>")
+    """``html.escape(text, quote=True)`` with line breaks as ``<br>``, inline: it runs for every
+    cell of every table."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#x27;")
+        .replace("\n", "<br>")
+    )
 
 
 _CITATION = re.compile(r"\[([0-9]{1,4}(?:,\s?[0-9]{1,4})*)\]")
@@ -207,8 +215,10 @@ def _a(href: str, text: str) -> str:
 def _rich(text: str, refs: int = 0) -> str:
     """Escaped text with identifiers and addresses linked and, when there is a numbered reference
     list of ``refs`` entries, each ``[n]`` citation linked to its entry."""
-    from mscref.render.links import find_links
+    from mscref.render.links import find_links, has_links
 
+    if "[" not in text and not has_links(text):  # most cells: nothing to link
+        return _h(text)
     spans: list[tuple[int, int, str]] = []
     for start, end, href in find_links(text):
         if href is not None:
@@ -257,6 +267,8 @@ def split_quoted_tables(text: str) -> list[str | list[list[str]]]:
 
 def _cell(text: str, refs: int = 0) -> str:
     """A cell's HTML: a markdown table quoted in the text becomes a real table, never raw pipes."""
+    if "|" not in text:  # no table quoted in it
+        return _rich(text, refs)
     out = []
     for part in split_quoted_tables(text):
         if isinstance(part, str):
@@ -312,6 +324,13 @@ _DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,", re.I)
 _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20]+")
 
 
+@lru_cache(maxsize=512)
+def _local_name(name: str) -> str:
+    """An element's or attribute's name without namespace or prefix, in lower case (the same few
+    names come back for every element of a chart)."""
+    return name.rpartition(" ")[2].rpartition(":")[2].lower()
+
+
 def svg_script(svg: str) -> str | None:
     """What in ``svg`` could run (an element, an attribute or a link), or None when nothing can.
 
@@ -332,12 +351,12 @@ def svg_script(svg: str) -> str | None:
         raise _Stop
 
     def element(name: str, attributes: dict[str, str]) -> None:
-        local = name.rpartition(" ")[2].rpartition(":")[2].lower()
+        local = _local_name(name)
         if local in _ACTIVE_ELEMENTS:
             found.append(f"a <{local}> element")
             raise _Stop
         for attr, value in attributes.items():
-            attr_local = attr.rpartition(" ")[2].rpartition(":")[2].lower()
+            attr_local = _local_name(attr)
             if attr_local.startswith("on"):
                 found.append(f"an event attribute {attr_local!r}")
                 raise _Stop

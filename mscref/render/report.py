@@ -6,7 +6,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mscref import __version__
 from mscref.data.dataset import Dataset
@@ -31,6 +31,9 @@ from mscref.render.views.text import (
     timepoint_text,
     verdict_text,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mscref.render.chart import Scene
 
 _HEADINGS: dict[str, tuple[str, str]] = {
     "title": ("mscref report", "mscref 报告"),
@@ -182,7 +185,7 @@ def build_report(
         blocks.append(Paragraph(f"{table.notes[0]} {cites.cite(trait_refs)}"))
         blocks.append(Table(table.columns, table.rows))
         if figures:
-            from mscref.render.plots import source_chart
+            from mscref.render.bars import source_scene
 
             caption = (
                 "各特性在五级等级上的位置;不在等级上的数值不画柱,标为“不在等级上”"
@@ -190,7 +193,7 @@ def build_report(
                 else "Ordinal traits ranked on the five-step scale; a value not on the scale has no bar "
                 "and is marked “not on scale”, as in the table"
             )
-            blocks.append(_chart(source_chart(ds, sources, lang), caption, "sources.svg", png))
+            blocks.append(_drawn(source_scene(ds, sources, lang), caption, "sources.svg", png))
 
     # -- trials by indication ---------------------------------------------------------------
     if trials:
@@ -352,13 +355,13 @@ def build_report(
     return Document(title, tuple(blocks))
 
 
-def _chart(fig: Any, caption: str, name: str, png: bool) -> Figure:
-    """A matplotlib figure as a report figure: SVG, or PNG instead (for Word) when asked."""
-    from mscref.render.plots import figure_bytes
+def _drawn(scene: Scene, caption: str, name: str, png: bool) -> Figure:
+    """A drawn scene as a report figure: SVG, or PNG instead (for Word) when asked."""
+    from mscref.render.chart import to_png, to_svg
 
     if png:
-        return Figure(caption, "", name=name.removesuffix(".svg") + ".png", png=figure_bytes(fig, "png"))
-    return Figure(caption, figure_bytes(fig, "svg").decode("utf-8"), name=name)
+        return Figure(caption, "", name=name.removesuffix(".svg") + ".png", png=to_png(scene))
+    return Figure(caption, to_svg(scene), name=name)
 
 
 def _evidence_blocks(
@@ -403,7 +406,7 @@ def _evidence_blocks(
     for i, p in enumerate(ev.pooled, start=1):
         blocks.append(localize_table(pooled_table(ds, p, lang), lang))
         if figures:
-            from mscref.render.plots import localize_figure, pools_figure
+            from mscref.render.forest import pools_scene
 
             # the timepoint unless the label already says it (as the pool's title does)
             when = "" if p.timepoint in p.endpoint_label else f", {p.timepoint}"
@@ -411,8 +414,7 @@ def _evidence_blocks(
             if lang is Lang.ZH:
                 when_zh = "" if p.timepoint in p.endpoint_label else f",{timepoint_text(p.timepoint, lang)}"
                 caption = f"森林图:{p.endpoint_label}{when_zh},{zh_text(p.title_kind)}"
-            fig = localize_figure(pools_figure(ds, [p]), lang, ds)
-            blocks.append(_chart(fig, caption, f"forest-{i}.svg", png))
+            blocks.append(_drawn(pools_scene(ds, [p], lang), caption, f"forest-{i}.svg", png))
     if ev.pooled:
         blocks.append(localize_table(certainty_table(ev), lang))
     if ev.comparisons:

@@ -271,7 +271,8 @@ def test_certainty_never_rises_and_names_its_steps(bundled: Dataset) -> None:
 
 
 def test_a_dollar_in_a_label_is_plotted_as_text(bundled: Dataset) -> None:
-    from mscref.render.plots import figure_bytes, pools_figure
+    from mscref.render.chart import to_svg
+    from mscref.render.forest import pools_scene
 
     ev = analyse(bundled, EvidenceFilter(indication="gvhd", endpoints=("overall-response",)))
     p = ev.pooled[0]
@@ -280,7 +281,7 @@ def test_a_dollar_in_a_label_is_plotted_as_text(bundled: Dataset) -> None:
         endpoint_label=r"cost $\frac$ of 5$",
         studies=tuple(dataclasses.replace(s, label=r"$\frac{a}$ (1/2)") for s in p.studies),
     )
-    svg = figure_bytes(pools_figure(bundled, [odd]), "svg")
+    svg = to_svg(pools_scene(bundled, [odd]))
     texts = "".join(ET.fromstring(svg).itertext())
     assert r"cost $\frac$ of 5$" in texts
     assert r"$\frac{a}$" in texts

@@ -221,3 +221,26 @@ def test_printed_report_shows_link_addresses(bundled: Dataset, tmp_path: Path) -
     # not in the trials table's narrow registry column, where it would crowd the cell
     trials_page = next(p for p in pages if "Registry ids" in p)
     assert "<https://clinicaltrials.gov" not in trials_page.split("Registry ids")[1].split("amimestrocel")[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NCT01234567",
+        "ChiCTR2000012345",
+        "ChiCTR-IPR-17012345",
+        "jRCT1234567890",
+        "CTR20201234",
+        "2010-012345-12",
+        "ISRCTN12345678",
+        "PMID: 123",
+        "PMC12345",
+        "doi:10.1000/x",
+        "see https://example.org/a",
+    ],
+)
+def test_the_quick_link_check_misses_no_kind_of_identifier(text: str) -> None:
+    from mscref.render.links import find_links, has_links
+
+    assert has_links(text) and list(find_links(text))
+    assert not has_links("38/54 (70.4%), day 28")

@@ -110,14 +110,16 @@ def evidence(
     plot = output_path(plot_text, "--plot") if plot_text is not None else None
     if plot is not None:
         from mscref.data.files import Outputs
-        from mscref.render.plots import figure_bytes, forest_figure, localize_figure, plot_format
+        from mscref.render.chart import scene_bytes
+        from mscref.render.forest import evidence_scene
+        from mscref.render.plots import plot_format
 
         kind = plot_format(plot)
         outputs = Outputs(force=force, data_dir=ds.directory)
         outputs.add(plot)
         for warning in outputs.check():  # before drawing: a refused target costs nothing
             typer.echo(warning, err=True)
-        outputs.set_content(plot, figure_bytes(localize_figure(forest_figure(ds, result), lang, ds), kind))
+        outputs.set_content(plot, scene_bytes(evidence_scene(ds, result, lang), kind))
         ((_path, size),) = outputs.write()
         if result.pooled:
             typer.echo(f"wrote {plot} ({size:,} bytes, {len(result.pooled)} forest panels)", err=True)
