@@ -4,6 +4,7 @@ charts as pictures and the numbered references."""
 from __future__ import annotations
 
 import io
+import itertools
 from typing import Any
 
 from mscref.render.output import (
@@ -27,24 +28,53 @@ def _cells(table: Any) -> list[list[Any]]:
     return [[_Cell(tc, table) for tc in row._tr.tc_lst] for row in table.rows]
 
 
+def _small_run(text: str, bold: bool) -> Any:
+    """A run of 8-point text, bold or not: the XML that ``add_run`` with ``bold`` and
+    ``font.size`` set makes, built directly (python-docx looks up its place among the run
+    properties' children for each property, most of the time of a report's tables)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    run = OxmlElement("w:r")
+    props = OxmlElement("w:rPr")
+    weight = OxmlElement("w:b")
+    if not bold:
+        weight.set(qn("w:val"), "0")
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), "16")  # half-points
+    props.append(weight)
+    props.append(size)
+    run.append(props)
+    run.text = text  # python-docx's own text setter: line breaks and tabs as Word has them
+    return run
+
+
 def _set_cell(cell: Any, text: str, bold: bool = False) -> None:
     """A cell's text in small type; a markdown table quoted in it becomes a table nested in the cell."""
-    from docx.shared import Pt
-
     first = True
     for part in split_quoted_tables(text):
         if isinstance(part, str):
             para = cell.paragraphs[0] if first else cell.add_paragraph()
-            run = para.add_run(part)
-            run.bold, run.font.size = bold, Pt(8)
+            para._p.append(_small_run(part, bold))
         else:
             inner = cell.add_table(rows=len(part), cols=max(len(r) for r in part))
             inner.style = "Table Grid"
             for i, (row, cells) in enumerate(zip(part, _cells(inner), strict=False)):
                 for value, inner_cell in zip(row, cells, strict=False):
-                    run = inner_cell.paragraphs[0].add_run(value)
-                    run.bold, run.font.size = i == 0, Pt(8)
+                    inner_cell.paragraphs[0]._p.append(_small_run(value, i == 0))
         first = False
+
+
+def _picture(doc: Any, png: bytes, width: Any, ids: Any) -> None:
+    """A picture in a paragraph of its own, as ``doc.add_picture`` adds it, with its shape id
+    from ``ids``: python-docx finds a free id by reading every id in the document, once per
+    picture, which made a report with thousands of charts take time growing with their square."""
+    from docx.oxml.shape import CT_Inline
+
+    run = doc.add_paragraph().add_run()
+    rel_id, image = doc.part.get_or_add_image(io.BytesIO(png))
+    cx, cy = image.scaled_dimensions(width, None)
+    run._r.add_drawing(CT_Inline.new_pic_inline(next(ids), rel_id, image.filename, cx, cy))
 
 
 def _table(doc: Any, table: Table) -> None:
@@ -85,6 +115,7 @@ def document_docx(document: Document, lang: str = "en") -> bytes:
     has_figures = any(isinstance(b, Figure) for b in document.blocks)
 
     doc.add_heading(document.title, level=0)
+    ids = itertools.count(doc.part.next_id)  # the first free id; the pictures take the next ones
     for block in document.blocks:
         if isinstance(block, Heading):
             doc.add_heading(block.text, level=max(1, min(block.level - 1, 8)))
@@ -112,7 +143,7 @@ def document_docx(document: Document, lang: str = "en") -> bytes:
                     doc.add_paragraph(item, style="List Bullet")
         elif isinstance(block, Figure):
             if block.png:
-                doc.add_picture(io.BytesIO(block.png), width=width)
+                _picture(doc, block.png, width, ids)
             doc.add_paragraph(block.caption, style="Caption")
         else:
             _table(doc, without_text_art(block) if has_figures else block)
