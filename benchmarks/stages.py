@@ -123,15 +123,13 @@ def main() -> int:
 
     t_ev, ev = timed(lambda: analyse(ds, EvidenceFilter()), args.runs)
     rows.append((f"evidence: every interval, comparison and pool ({len(ev.pooled)} pools)", t_ev))
-    try:
-        from mscref.render import plots
+    if ev.pooled:
+        from mscref.render.chart import to_svg
+        from mscref.render.forest import pools_scene
 
-        if ev.pooled:
-            one = ev.pooled[0]
-            t_plot, _ = timed(lambda: plots.forest_svg(ds, [one]), args.runs)
-            rows.append(("draw one forest plot (SVG)", t_plot))
-    except AttributeError:  # an older mscref without the direct SVG forest plot
-        pass
+        one = ev.pooled[0]
+        t_plot, _ = timed(lambda: to_svg(pools_scene(ds, [one])), args.runs)
+        rows.append((f"draw one forest plot as SVG (k = {one.k})", t_plot))
 
     width = max(len(r[0]) for r in rows)
     print(f"{len(ds.trials)} trials, trials.yaml {len(text) / 1e6:.1f} MB")
