@@ -77,11 +77,15 @@ SIZES = {"bundled": 0, "1k": 1_000, "10k": 10_000, "100k": 100_000}
 SAVING = 0.10  # a piece of speed machinery stays when it saves at least this much
 
 
+class Failed(Exception):
+    """A measured command exited with an error."""
+
+
 def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Wall seconds and peak RSS in MB of one run of ``cmd`` in a fresh process."""
     out = subprocess.run([PY, "-c", MEASURE, *cmd], capture_output=True, text=True, env=env, check=False)
     if out.returncode:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{out.stderr}")
+        raise Failed(f"failed: {' '.join(cmd)}\n{out.stderr[-2000:]}")
     seconds, kb = out.stdout.split()
     return float(seconds), int(kb) / 1024
 
@@ -286,6 +290,7 @@ def prepare(name: str, root: Path, env: dict[str, str]) -> tuple[DataSet, _Regis
 class Timings:
     seconds: dict[str, list[float]] = field(default_factory=dict)
     peak: dict[str, float] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)
 
     def add(self, name: str, t: float, mb: float) -> None:
         self.seconds.setdefault(name, []).append(t)
@@ -305,15 +310,25 @@ def run_set(
     if only:
         commands = {k: v for k, v in commands.items() if any(k.startswith(o) for o in only)}
     sticks = yardsticks(s)
-    for cmd in commands.values():  # warm the cache (and the page cache) once
-        measure(cmd, env)
     timings = Timings()
+    for name, cmd in list(commands.items()):  # warm the cache (and the page cache) once
+        try:
+            measure(cmd, env)
+        except Failed as exc:  # reported, and left out of this set
+            log(str(exc))
+            timings.failed.append(name)
+            del commands[name]
     edits = iter(range(10**6))
     for i in range(runs):
         for name, cmd in sticks.items():
             timings.add(name, *measure(cmd, env))
-        for name, cmd in commands.items():
-            timings.add(name, *measure(cmd, env))
+        for name, cmd in list(commands.items()):
+            try:
+                timings.add(name, *measure(cmd, env))
+            except Failed as exc:
+                log(str(exc))
+                timings.failed.append(name)
+                del commands[name]
         if s.data is not None and "trials --indication gvhd" in commands:
             with (s.data / "trials.yaml").open("a", encoding="utf-8") as handle:
                 handle.write(f"# edit {next(edits)}\n")
@@ -568,6 +583,9 @@ def main() -> int:
         shutil.rmtree(root, ignore_errors=True)
     checks = targets(results)
     table, met = table_markdown(results), checks_markdown(checks)
+    failures = [f"{size}: {name}" for size, t in results.items() for name in t.failed]
+    if failures:
+        table += "\nFailed (left out): " + "; ".join(failures) + "\n"
     parts = [
         f"Run of {started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"medians of {args.runs} runs (half at 100k).\n",
@@ -592,6 +610,7 @@ def main() -> int:
         "sizes": {
             name: {
                 "trials": sets[name].n,
+                "failed": t.failed,
                 "commands": {
                     cmd: {
                         "median_s": round(t.median(cmd), 4),
