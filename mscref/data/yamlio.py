@@ -14,6 +14,7 @@ composes the YAML node tree (with the C parser when available) and converts it i
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 import re
 from collections.abc import Callable, Iterator
@@ -434,19 +435,22 @@ _THIRTY_DIGITS = b"0" * 30
 _NOT_CONTINUATION_BYTES = bytes(b for b in range(256) if not 0x80 <= b < 0xC0)
 
 
+def _finds(data: bytes, needle: bytes, step: int) -> Iterator[int]:
+    at = data.find(needle)
+    while at != -1:
+        yield at
+        at = data.find(needle, at + step)
+
+
 def _suspect_numbers(text: str, data: bytes) -> Iterator[tuple[int, int]]:
     """The spans of ``_SUSPECT_NUMBERS.finditer(text)``, found with bytes.find on ``data`` (the
     text as UTF-8), which is much faster than the regex's character-class scan."""
     marks = data.translate(_NUMBER_MARKS)
-    starts = []  # every byte where the regex could match: a digit, then a mark or 29 digits
-    for needle in (_DIGIT_AND_MARK, _THIRTY_DIGITS):
-        at = marks.find(needle)
-        while at != -1:
-            starts.append(at)
-            at = marks.find(needle, at + 1)
-    if not starts:
-        return
-    starts.sort()
+    # every byte where the regex could match (a digit, then a mark or 29 digits), in order and
+    # one at a time, so that the caller's first hit ends the search: a 30-digit match is never
+    # inside an earlier match (the byte before it is no mark), and whatever starts inside it is
+    # skipped as finditer skips it, so the next 30 digits are sought from its end
+    starts = heapq.merge(_finds(marks, _DIGIT_AND_MARK, 1), _finds(marks, _THIRTY_DIGITS, 30))
     ascii_text = len(data) == len(text)
     byte_at = char_at = 0
     end = -1
@@ -502,14 +506,8 @@ _OTHER_BYTES = bytes(b for b in range(256) if b not in _RISKY_BYTES)
 
 #: ... and the C1 controls (U+0080-U+009F), LINE SEPARATOR, PARAGRAPH SEPARATOR, BOM, U+FFFE and
 #: U+FFFF, by their first byte (a lone byte is found much faster than a sequence).
-def _by_first_byte(chars: str) -> dict[int, tuple[int, frozenset[bytes]]]:
-    out: dict[int, set[bytes]] = {}
-    for ch in chars:
-        out.setdefault(ch.encode()[0], set()).add(ch.encode())
-    return {lead: (len(next(iter(seqs))), frozenset(seqs)) for lead, seqs in out.items()}
-
-
-_RISKY_SEQUENCES = _by_first_byte("".join(map(chr, range(0x80, 0xA0))) + "\u2028\u2029\ufeff\ufffe\uffff")
+_C1_CONTROL = re.compile(rb"\xc2[\x80-\x9f]")  # U+0080-U+009F as UTF-8
+_RISKY_TRIPLES = tuple(ch.encode() for ch in "\u2028\u2029\ufeff\ufffe\uffff")
 #: Characters risky where a node may start: "%" at the start of a line (a directive), "!", "&"
 #: and "*" after a node's start (a tag, an anchor, an alias), "<<" (a merge key).
 _NODE_START_BYTES = frozenset(_NODE_START.encode())
@@ -520,12 +518,10 @@ def _risky_chars(data: bytes) -> bool:
     :data:`_RISKY_BYTES`) or a tag, anchor, alias, directive or merge key."""
     if data.translate(None, _OTHER_BYTES):
         return True
-    for lead, (size, risky) in _RISKY_SEQUENCES.items():
-        at = data.find(lead)
-        while at != -1:
-            if data[at : at + size] in risky:
-                return True
-            at = data.find(lead, at + 1)
+    # C1 controls, line and paragraph separators, byte-order marks and non-characters: a lead
+    # byte of UTF-8 never occurs inside another character, so each is found as its bytes
+    if _C1_CONTROL.search(data) or any(seq in data for seq in _RISKY_TRIPLES):
+        return True
     # the rest are ASCII: their neighbours in the bytes are their neighbours in the text
     for ch in b"%!&*<":
         at = data.find(ch)

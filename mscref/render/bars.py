@@ -51,6 +51,8 @@ def source_scene(ds: Dataset, sources: list[Source], lang: Lang = Lang.EN) -> Sc
             items.append(Text(x + 14, y, name, 8))
             x += 14 + text_width(name, 8) + 12
     # the axes: room on the left for the level names, below for the trait names
+    # (a level name of any length gets at most a third of the width, cut short with "…")
+    levels = [_shortened(name, 10, WIDTH / 3 - 16) for name in levels]
     left = 8 + max((text_width(name, 10) for name in levels), default=0.0) + 8
     right = WIDTH - 8
     slot = (right - left) / max(1, len(traits))
@@ -85,3 +87,13 @@ def source_scene(ds: Dataset, sources: list[Source], lang: Lang = Lang.EN) -> Sc
         "各特性在五级等级上的位置" if lang is Lang.ZH else "Ordinal traits of each source on the level scale"
     )
     return Scene(WIDTH, height, tuple(items), title)
+
+
+def _shortened(text: str, size: float, room: float) -> str:
+    """``text`` as it fits in ``room`` points at ``size``: whole, or cut short with "…"."""
+    if text_width(text, size) <= room:
+        return text
+    keep = len(text)
+    while keep > 1 and text_width(text[:keep] + "…", size) > room:
+        keep = max(1, min(keep - 1, int(keep * room / text_width(text[:keep] + "…", size))))
+    return text[:keep].rstrip() + "…"

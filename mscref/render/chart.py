@@ -376,6 +376,23 @@ def _dashes(
 MAX_PIXELS = 2**28
 
 
+#: Text drawn into a PNG is cut at this many characters (Pillow refuses a million, and a label
+#: that long runs off any picture).
+PNG_TEXT_CHARS = 10_000
+
+
+def png_size(scene: Scene, dpi: int = 150) -> tuple[int, int]:
+    """The width and height in pixels of the scene's PNG at ``dpi``."""
+    s = dpi / 72
+    return (max(1, math.ceil(scene.width * s)), max(1, math.ceil(scene.height * s)))
+
+
+def png_fits(scene: Scene, dpi: int = 150) -> bool:
+    """Whether :func:`to_png` will draw the scene (at most :data:`MAX_PIXELS`)."""
+    width, height = png_size(scene, dpi)
+    return width * height <= MAX_PIXELS
+
+
 def to_png(scene: Scene, dpi: int = 150) -> bytes:
     """The scene as a PNG at ``dpi``, text in DejaVu Sans (matplotlib's copy) or, for Chinese,
     a system font that has the characters."""
@@ -386,7 +403,7 @@ def to_png(scene: Scene, dpi: int = 150) -> bytes:
     def px(x: float, y: float) -> tuple[float, float]:
         return (x * s, y * s)
 
-    size = (max(1, math.ceil(scene.width * s)), max(1, math.ceil(scene.height * s)))
+    size = png_size(scene, dpi)
     if size[0] * size[1] > MAX_PIXELS:
         from mscref.data.errors import UsageError
 
@@ -398,7 +415,7 @@ def to_png(scene: Scene, dpi: int = 150) -> bytes:
     draw = ImageDraw.Draw(image)
     for item in scene.items:
         if isinstance(item, Text):
-            text = clean_text(item.text)
+            text = clean_text(item.text[:PNG_TEXT_CHARS])
             if not text.strip():
                 continue
             font = _font(max(1, round(item.size * s)), item.bold, item.italic, _wide(text))

@@ -357,9 +357,17 @@ def build_report(
 
 def _drawn(scene: Scene, caption: str, name: str, png: bool) -> Figure:
     """A drawn scene as a report figure: SVG, or PNG instead (for Word) when asked."""
-    from mscref.render.chart import to_png, to_svg
+    from mscref.render.chart import png_fits, png_size, to_png, to_svg
 
     if png:
+        if not png_fits(scene):  # the pools of thousands of studies: the rest of the report stands
+            width, height = png_size(scene)
+            return Figure(
+                f"{caption} (not drawn: a picture of {width:,} × {height:,} pixels is too large for a "
+                "Word document; the HTML report, or mscref evidence --plot FILE.svg, draws it)",
+                "",
+                name=name.removesuffix(".svg") + ".png",
+            )
         return Figure(caption, "", name=name.removesuffix(".svg") + ".png", png=to_png(scene))
     return Figure(caption, to_svg(scene), name=name)
 

@@ -143,8 +143,18 @@ _NUMBERS_TEXT = st.lists(
 
 @settings(max_examples=3000, deadline=None)
 @given(_NUMBERS_TEXT)
+@example("1" * 95 + "e5 0x" + "2" * 61)
 @example("1" * 31 + "e")
 @example("中" + "2" * 30 + "x1")
 def test_the_number_search_finds_the_regex_matches(text: str) -> None:
     expected = [m.span() for m in _SUSPECT_NUMBERS.finditer(text)]
     assert list(_suspect_numbers(text, text.encode())) == expected
+
+
+def test_a_long_run_of_digits_is_answered_at_its_first_match() -> None:
+    """The number search is lazy: a million digits cost one match, not a list of a million."""
+    text = "a: " + "1" * 1_000_000 + "\n"
+    spans = _suspect_numbers(text, text.encode())
+    assert next(spans) == (3, 33)
+    assert next(spans) == (33, 63)
+    assert _risky(text)

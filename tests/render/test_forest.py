@@ -171,3 +171,44 @@ def test_a_png_too_large_to_draw_is_refused(tmp_path: Path, monkeypatch: pytest.
     assert result.exit_code == 2
     assert "too large to draw: write it as .svg, or narrow the selection" in result.stderr
     assert not target.exists()
+
+
+def test_a_word_report_with_a_chart_too_large_for_a_picture_still_stands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The forests of a pool of thousands of studies: the caption says where to see it."""
+    import docx
+    from typer.testing import CliRunner
+
+    from mscref.cli import app
+    from mscref.render import chart
+
+    monkeypatch.setattr(chart, "MAX_PIXELS", 1000 * 1000)
+    target = tmp_path / "r.docx"
+    result = CliRunner().invoke(
+        app, ["report", "--indication", "gvhd", "--format", "docx", "-o", str(target)]
+    )
+    assert result.exit_code == 0, result.stderr
+    text = "\n".join(p.text for p in docx.Document(str(target)).paragraphs)
+    assert "not drawn: a picture of" in text and "evidence --plot FILE.svg" in text
+    assert "Forest plot" in text
+
+
+def test_a_long_level_name_keeps_the_bars_on_the_page(bundled: Dataset) -> None:
+    long = "a level name that goes on and on " * 6
+    levels = tuple(dataclasses.replace(lv, name=long + lv.name) for lv in bundled.levels)
+    ds = dataclasses.replace(bundled, levels=levels)
+    scene = source_scene(ds, [ds.source("uc"), ds.source("bm")])
+    bars = [item for item in scene.items if isinstance(item, Rect)]
+    assert bars and all(r.x >= 0 and r.x + r.w <= scene.width and r.w > 0 for r in bars)
+    names = [t.text for t in scene.items if isinstance(t, Text) and t.anchor == "end"]
+    assert names and all(n.endswith("…") for n in names)
+    assert Image.open(io.BytesIO(to_png(scene))).size[0] > 0
+
+
+def test_a_label_too_long_for_a_picture_is_cut_not_fatal() -> None:
+    from mscref.render.chart import Scene
+    from mscref.render.chart import png_size as chart_png_size
+
+    scene = Scene(300, 60, (Text(10, 30, "e" + "\u0301" * 1_200_000, 8), Text(10, 50, "ok", 8)))
+    assert Image.open(io.BytesIO(to_png(scene))).size == chart_png_size(scene)
