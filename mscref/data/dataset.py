@@ -70,7 +70,6 @@ def names_of(record: Source | Indication | Product) -> list[str]:
     return [name for _field, name in name_fields(record)]
 
 
-
 class Trials(Sequence[Trial]):
     """The data set's trials, in file order: a read-only sequence that equals (and hashes as)
     the tuple of its records.

@@ -88,9 +88,7 @@ def listed_records(ds: Dataset, indications: set[str] | None = None) -> list[Rec
     trials = ds.indexed_trials()
     with_trials = {p for p in trials.products() if p}
     chosen = [
-        trials[i]
-        for i, ind in enumerate(trials.indications())
-        if indications is None or ind in indications
+        trials[i] for i, ind in enumerate(trials.indications()) if indications is None or ind in indications
     ]
     records: list[Record] = [
         *chosen,
