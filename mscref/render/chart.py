@@ -168,6 +168,7 @@ def _escape(text: str) -> str:
     return clean_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+@lru_cache(maxsize=1 << 14)  # the same coordinates come back in every panel of a page
 def _n(x: float) -> str:
     """A coordinate with at most two decimals and no trailing zeros: stable, short."""
     text = f"{x:.2f}".rstrip("0").rstrip(".")

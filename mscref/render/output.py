@@ -212,6 +212,7 @@ def _a(href: str, text: str) -> str:
     return f'<a href="{escape(href, quote=True)}" rel="noopener"{bare}>{text}</a>'
 
 
+@lru_cache(maxsize=1 << 16)  # a report's cells repeat (phases, designs, verdicts, figures)
 def _rich(text: str, refs: int = 0) -> str:
     """Escaped text with identifiers and addresses linked and, when there is a numbered reference
     list of ``refs`` entries, each ``[n]`` citation linked to its entry."""
@@ -265,6 +266,7 @@ def split_quoted_tables(text: str) -> list[str | list[list[str]]]:
     return parts
 
 
+@lru_cache(maxsize=1 << 16)
 def _cell(text: str, refs: int = 0) -> str:
     """A cell's HTML: a markdown table quoted in the text becomes a real table, never raw pipes."""
     if "|" not in text:  # no table quoted in it
