@@ -128,3 +128,18 @@ def test_a_record_that_does_not_decode_stops_the_run_and_removes_the_entry(
     again = CliRunner().invoke(app, ["trials", "--data-dir", str(data), "--format", "csv"])
     assert again.exit_code == 0, again.stderr
     assert expected.trials[bad].id in again.stdout
+
+
+def test_decoding_every_trial_leaves_the_collector_as_it_was(cache_dir: Path, data: Path) -> None:
+    import gc
+
+    load_dataset(data)
+    assert gc.isenabled()
+    assert len(list(load_dataset(data).trials)) > 300
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert len(list(load_dataset(data).trials)) > 300
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
