@@ -359,7 +359,6 @@ def parse_text(path: str, text: str) -> Document:
 _SUSPECT_WORDS = re.compile(r"\.(?:inf|Inf|INF|nan|NaN|NAN)\b")
 # an escaped UTF-16 surrogate ("\ud83d"): the fast parser joins a pair, the strict reader refuses it
 _SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
-_SUSPECT_NUMBERS = re.compile(r"[0-9](?:[xXoObB_eE]|[0-9]{29})")  # searched as bytes: _suspect_numbers
 # the fast parser reads underscores anywhere in a number (_5, 1.5_, 1e_3, _.5) as nothing;
 # each scan starts with one literal character, which the regex engine finds fast
 _SUSPECT_UNDERSCORES = (re.compile(r"_[0-9.]"), re.compile(r"\._"))
@@ -422,7 +421,8 @@ def _spans(matches: Iterator[re.Match[str]]) -> Iterator[tuple[int, int]]:
     return (m.span() for m in matches)
 
 
-# _SUSPECT_NUMBERS on the UTF-8 bytes: each digit byte marked "0", each byte that may follow a
+# [0-9](?:[xXoObB_eE]|[0-9]{29}) (a digit, then a base, underscore or exponent mark, or 29 more
+# digits) on the UTF-8 bytes: each digit byte marked "0", each byte that may follow a
 # digit in a match ([xXoObB_eE]) "x", every other byte " " (an ASCII byte stands only for
 # itself, so adjacent bytes "0x" are adjacent characters).
 _NUMBER_MARKS = bytes.maketrans(
@@ -443,8 +443,9 @@ def _finds(data: bytes, needle: bytes, step: int) -> Iterator[int]:
 
 
 def _suspect_numbers(text: str, data: bytes) -> Iterator[tuple[int, int]]:
-    """The spans of ``_SUSPECT_NUMBERS.finditer(text)``, found with bytes.find on ``data`` (the
-    text as UTF-8), which is much faster than the regex's character-class scan."""
+    """The spans of ``re.finditer(r"[0-9](?:[xXoObB_eE]|[0-9]{29})", text)``, found with
+    bytes.find on ``data`` (the text as UTF-8), much faster than the regex's character-class
+    scan (tests/data/test_yamlio_scan.py checks the two agree)."""
     marks = data.translate(_NUMBER_MARKS)
     # every byte where the regex could match (a digit, then a mark or 29 digits), in order and
     # one at a time, so that the caller's first hit ends the search: a 30-digit match is never

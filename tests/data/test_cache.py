@@ -15,14 +15,6 @@ from tests.conftest import MINIMAL
 
 
 @pytest.fixture()
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    target = tmp_path / "cache"
-    monkeypatch.setenv("MSCREF_CACHE_DIR", str(target))
-    monkeypatch.delenv("MSCREF_NO_CACHE", raising=False)
-    return target
-
-
-@pytest.fixture()
 def data(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(MINIMAL, target)

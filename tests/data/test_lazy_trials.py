@@ -22,14 +22,6 @@ from tests.data.test_cache import entries, key_of
 
 
 @pytest.fixture()
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    target = tmp_path / "cache"
-    monkeypatch.setenv("MSCREF_CACHE_DIR", str(target))
-    monkeypatch.delenv("MSCREF_NO_CACHE", raising=False)
-    return target
-
-
-@pytest.fixture()
 def data(tmp_path: Path) -> Path:
     return generate(300, tmp_path / "data")
 

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from mscref.data.yamlio import (
     _NODE_START,
-    _SUSPECT_NUMBERS,
     _document_marker,
     _odd_block_scalar,
     _open_flow,
@@ -23,6 +22,7 @@ from mscref.data.yamlio import (
     _suspect_numbers,
 )
 
+_SUSPECT_NUMBERS = re.compile(r"[0-9](?:[xXoObB_eE]|[0-9]{29})")
 _DOCUMENT_MARKER = re.compile(r"(?:\A|\n)(?:---|\.\.\.)(?=[ \t\r\n]|\Z)")
 _OPEN_FLOW = re.compile(r"[\[{][^\[{\n]*+(?<![\]}])(?:\n|\Z)")
 _SUSPECT_CHARS = re.compile(
