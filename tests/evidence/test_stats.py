@@ -368,3 +368,34 @@ def test_an_outcome_marked_no_pooling_is_left_out(bundled: Dataset) -> None:
     assert [r.reason for r in after.refusals if r.kind == "left out"] == [
         "msb-gvhd001: figures read from a press release; not pooled"
     ]
+
+
+def _reml_maximum(y: np.ndarray, v: np.ndarray) -> float:
+    """τ² that maximises the REML likelihood, found by scipy's bounded search (not by scoring)."""
+    from scipy.optimize import minimize_scalar
+
+    def minus_ll(t2: float) -> float:
+        w = 1 / (v + t2)
+        mu = np.sum(w * y) / np.sum(w)
+        return 0.5 * (np.sum(np.log(v + t2)) + np.log(np.sum(w)) + np.sum(w * (y - mu) ** 2))
+
+    found = minimize_scalar(minus_ll, bounds=(0.0, 100.0), method="bounded", options={"xatol": 1e-10})
+    return float(found.x) if minus_ll(float(found.x)) < minus_ll(0.0) else 0.0
+
+
+@pytest.mark.parametrize(
+    ("y", "v"),
+    [
+        # plain Fisher scoring swings ever wider here and, capped, stopped at τ² 0.443
+        ([0, 0, 3, 0, 0, 0, 0], [5, 3, 1, 3, 3, 4, 3]),
+        ([0, 0, 0, 4, 0], [4, 4, 4, 0.5, 4]),
+        ([0.1, 0.3, -0.2, 0.5], [0.04, 0.05, 0.03, 0.06]),  # scoring climbs without help
+        ([1, 1, 1], [1, 2, 3]),  # τ² = 0
+    ],
+)
+def test_reml_tau2_is_the_likelihood_maximum(y: list[float], v: list[float]) -> None:
+    from mscref.evidence import meta
+
+    ya, va = np.array([y], dtype=float), np.array([v], dtype=float)
+    found = float(meta.tau2_reml(ya, va, np.ones_like(ya, dtype=bool))[0])
+    assert found == pytest.approx(_reml_maximum(ya[0], va[0]), abs=1e-5)
