@@ -30,6 +30,9 @@ from mscref.data.errors import MscrefError, UsageError
 #: the largest input file mscref reads (JSON records, a trials file to merge into)
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 
+#: what writes an output's content, piece by piece, into the (binary) file it is given
+Fill = Callable[[BinaryIO], object]
+
 
 class FileRefused(MscrefError):
     """A file mscref will not read or write; ``reason`` says why, without the path."""
@@ -296,16 +299,18 @@ class Outputs:
     data_dir: Path | None = None
     may_replace: Path | None = None
     reads: tuple[Path, ...] = ()
-    planned: list[tuple[Path, bytes]] = field(default_factory=list)
+    planned: list[tuple[Path, bytes | Fill]] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     mkdirs: list[Path] = field(default_factory=list)
 
-    def add(self, path: Path, content: str | bytes = b"") -> None:
-        """Plan ``path``; its content may be given later with :meth:`set_content`."""
-        self.planned.append((path, _bytes(content)))
+    def add(self, path: Path, content: str | bytes | Fill = b"") -> None:
+        """Plan ``path``; its content may be given later with :meth:`set_content`. Content too
+        large to hold whole is a function that writes it into the file it is given, piece by
+        piece, when :meth:`write` comes to it."""
+        self.planned.append((path, _content(content)))
 
-    def set_content(self, path: Path, content: str | bytes) -> None:
-        self.planned = [(p, _bytes(content) if p == path else d) for p, d in self.planned]
+    def set_content(self, path: Path, content: str | bytes | Fill) -> None:
+        self.planned = [(p, _content(content) if p == path else d) for p, d in self.planned]
 
     def make_folder(self, folder: Path) -> None:
         """Create ``folder`` (and its parents) when writing, if it does not exist."""
@@ -375,6 +380,10 @@ def _bytes(content: str | bytes) -> bytes:
     return content.encode("utf-8") if isinstance(content, str) else content
 
 
+def _content(content: str | bytes | Fill) -> bytes | Fill:
+    return content.encode("utf-8") if isinstance(content, str) else content
+
+
 def _folder_problem(folder: Path) -> str | None:
     try:
         info = os.stat(folder)
@@ -411,7 +420,7 @@ def write_atomic(
 
 def write_streaming(
     path: Path,
-    fill: Callable[[BinaryIO], object],
+    fill: Fill,
     *,
     force: bool = False,
     data_dir: Path | None = None,
@@ -430,11 +439,13 @@ def write_streaming(
     return _write_with(target, fill, force)
 
 
-def _write(target: Target, data: bytes, force: bool) -> int:
+def _write(target: Target, data: bytes | Fill, force: bool) -> int:
+    if callable(data):
+        return _write_with(target, data, force)
     return _write_with(target, lambda handle: handle.write(data), force)
 
 
-def _write_with(target: Target, fill: Callable[[BinaryIO], object], force: bool) -> int:
+def _write_with(target: Target, fill: Fill, force: bool) -> int:
     """Write what ``fill`` writes to ``target.real`` via a temporary file beside it and a rename.
 
     A new file is linked into place (which fails if something appeared there meanwhile); an

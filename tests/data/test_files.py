@@ -8,6 +8,7 @@ import socket
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
@@ -258,3 +259,35 @@ def test_an_input_is_never_written_over(tmp_path: Path) -> None:
     with pytest.raises(MscrefError, match="a file this command reads"):
         outputs.check()
     assert source.read_text(encoding="utf-8") == "{}"
+
+
+def test_content_written_piece_by_piece_lands_whole(tmp_path: Path) -> None:
+    target = tmp_path / "r.html"
+
+    def fill(handle: BinaryIO) -> None:
+        for i in range(1000):
+            handle.write(f"<p>{i}</p>\n".encode())
+
+    outputs = Outputs()
+    outputs.add(target, fill)
+    [(path, size)] = outputs.write()
+    expected = "".join(f"<p>{i}</p>\n" for i in range(1000))
+    assert path == target
+    assert target.read_text(encoding="utf-8") == expected
+    assert size == len(expected)
+
+
+def test_a_fill_that_fails_half_way_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "r.html"
+    target.write_text("the user's page\n", encoding="utf-8")
+
+    def fill(handle: BinaryIO) -> None:
+        handle.write(b"<p>half</p>" * 10_000)
+        raise MscrefError("refusing to embed an SVG that holds script")
+
+    outputs = Outputs(force=True)
+    outputs.add(target, fill)
+    with pytest.raises(MscrefError, match="holds script"):
+        outputs.write()
+    assert target.read_text(encoding="utf-8") == "the user's page\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
@@ -34,8 +35,8 @@ from mscref.render.output import (
     Block,
     Document,
     Figure,
-    document_html,
-    document_markdown,
+    html_chunks,
+    markdown_chunks,
 )
 
 
@@ -104,17 +105,17 @@ def report(
     if plots_dir is not None:
         outputs.make_folder(plots_dir)
         doc = _plan_figures(doc, plots_dir, out, outputs)
-    content: str | bytes
-    if fmt is ReportFormat.HTML:
-        content = document_html(doc, lang.value)
-    elif fmt is ReportFormat.DOCX:
+    content: bytes | Iterator[str]
+    if fmt is ReportFormat.DOCX:
         from mscref.render.docx import document_docx
 
         content = document_docx(doc, lang.value)
     else:
-        content = document_markdown(doc)
+        # markdown and HTML are written as they are made: a report of thousands of trials is
+        # never held twice (as text and as the bytes of the file)
+        content = html_chunks(doc, lang.value) if fmt is ReportFormat.HTML else markdown_chunks(doc)
     if out is not None:
-        outputs.add(out, content)
+        outputs.add(out, content if isinstance(content, bytes) else _fill(content))
     elif isinstance(content, bytes) and sys.stdout.isatty():
         raise UsageError("a Word document is binary: write it to a file with -o FILE.docx")
     for warning in outputs.check():
@@ -129,7 +130,18 @@ def report(
             sys.stdout.flush()
             sys.stdout.buffer.write(content)
         else:
-            sys.stdout.write(content)
+            for chunk in content:
+                sys.stdout.write(chunk)
+
+
+def _fill(chunks: Iterator[str]) -> Callable[[BinaryIO], None]:
+    """Writes the text's pieces into a file as UTF-8."""
+
+    def fill(handle: BinaryIO) -> None:
+        for chunk in chunks:
+            handle.write(chunk.encode("utf-8"))
+
+    return fill
 
 
 def _plan_figures(doc: Document, plots_dir: Path, output: Path | None, outputs: Outputs) -> Document:
