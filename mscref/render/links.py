@@ -51,14 +51,26 @@ _LINKABLE = re.compile(
 )
 
 
-# A piece of every identifier and address above, found four times faster than the whole
-# pattern: most text holds none and needs no other search.
-_HINT = re.compile(r"://|doi:|PM|NCT|CTR|jRCT|ISRCTN|[0-9]{4}-")
+# A piece of every identifier and address above, each found by a plain substring search (many
+# times faster than the whole pattern, or one pattern of the pieces): most text holds none and
+# needs no other search. An EudraCT number (2010-012345-12) has no letters: its hint is six
+# digits between dashes, searched for only in text with a dash.
+_EUDRACT_HINT = re.compile(r"-[0-9]{6}-")
 
 
 def has_links(text: str) -> bool:
     """Whether ``text`` holds an identifier or address (quickly, for the many that do not)."""
-    return _HINT.search(text) is not None and _LINKABLE.search(text) is not None
+    hinted = (
+        "://" in text
+        or "doi:" in text
+        or "PM" in text
+        or "NCT" in text
+        or "CTR" in text
+        or "jRCT" in text
+        or "ISRCTN" in text
+        or ("-" in text and _EUDRACT_HINT.search(text) is not None)
+    )
+    return hinted and _LINKABLE.search(text) is not None
 
 
 def find_links(text: str) -> Iterator[tuple[int, int, str | None]]:

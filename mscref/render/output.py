@@ -8,10 +8,9 @@ JSON. Every cell is escaped, so no text in the data can break a table or inject 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import field
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any, BinaryIO
 
 from mscref.data.record import record
@@ -124,29 +123,34 @@ def table_markdown(table: Table) -> str:
 
 
 def document_markdown(doc: Document) -> str:
-    parts = [f"# {md_escape(doc.title)}\n"]
+    return "".join(markdown_chunks(doc))
+
+
+def markdown_chunks(doc: Document) -> Iterator[str]:
+    """The markdown of :func:`document_markdown` a block at a time, to write as it is made."""
+    yield f"# {md_escape(doc.title)}\n"
     for block in doc.blocks:
-        if isinstance(block, Heading):
-            parts.append(f"{'#' * max(2, min(block.level, 6))} {md_escape(block.text)}\n")
-        elif isinstance(block, Paragraph):
-            parts.append(md_escape(block.text, block=True) + "\n")
-        elif isinstance(block, Fields):
-            lines = [f"- **{md_escape(k)}:** {md_escape(v)}" for k, v in block.pairs if v]
-            parts.append("\n".join(lines) + "\n")
-        elif isinstance(block, Bullets):
-            lines = [
-                f"{i}. {md_escape(item, block=True)}"
-                if block.numbered
-                else f"- {md_escape(item, block=True)}"
-                for i, item in enumerate(block.items, start=1)
-            ]
-            parts.append("\n".join(lines) + "\n")
-        elif isinstance(block, Figure):
-            if block.href:
-                parts.append(f"![{md_escape(block.caption)}](<{block.href.replace('>', '%3E')}>)\n")
-        else:
-            parts.append(table_markdown(block))
-    return "\n".join(parts)
+        text = _block_markdown(block)
+        if text:  # a figure with no saved copy to link to is left out
+            yield "\n" + text
+
+
+def _block_markdown(block: Block) -> str:
+    if isinstance(block, Heading):
+        return f"{'#' * max(2, min(block.level, 6))} {md_escape(block.text)}\n"
+    if isinstance(block, Paragraph):
+        return md_escape(block.text, block=True) + "\n"
+    if isinstance(block, Fields):
+        return "\n".join(f"- **{md_escape(k)}:** {md_escape(v)}" for k, v in block.pairs if v) + "\n"
+    if isinstance(block, Bullets):
+        lines = (
+            f"{f'{i}.' if block.numbered else '-'} {md_escape(item, block=True)}"
+            for i, item in enumerate(block.items, start=1)
+        )
+        return "\n".join(lines) + "\n"
+    if isinstance(block, Figure):
+        return f"![{md_escape(block.caption)}](<{block.href.replace('>', '%3E')}>)\n" if block.href else ""
+    return table_markdown(block)
 
 
 # ------------------------------------------------------------------------------------------
@@ -212,7 +216,6 @@ def _a(href: str, text: str) -> str:
     return f'<a href="{escape(href, quote=True)}" rel="noopener"{bare}>{text}</a>'
 
 
-@lru_cache(maxsize=1 << 16)  # a report's cells repeat (phases, designs, verdicts, figures)
 def _rich(text: str, refs: int = 0) -> str:
     """Escaped text with identifiers and addresses linked and, when there is a numbered reference
     list of ``refs`` entries, each ``[n]`` citation linked to its entry."""
@@ -266,7 +269,6 @@ def split_quoted_tables(text: str) -> list[str | list[list[str]]]:
     return parts
 
 
-@lru_cache(maxsize=1 << 16)
 def _cell(text: str, refs: int = 0) -> str:
     """A cell's HTML: a markdown table quoted in the text becomes a real table, never raw pipes."""
     if "|" not in text:  # no table quoted in it
@@ -326,11 +328,31 @@ _DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,", re.I)
 _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20]+")
 
 
-@lru_cache(maxsize=512)
 def _local_name(name: str) -> str:
-    """An element's or attribute's name without namespace or prefix, in lower case (the same few
-    names come back for every element of a chart)."""
+    """An element's or attribute's name without namespace or prefix, in lower case."""
     return name.rpartition(" ")[2].rpartition(":")[2].lower()
+
+
+def _names_verdict(names: tuple[str, ...]) -> str | tuple[int, ...]:
+    """What an element's name and its attributes' names alone say: a problem, or where the
+    attributes whose values must be read (links) are in its list of names and values."""
+    local = _local_name(names[0])
+    if local in _ACTIVE_ELEMENTS:
+        return f"a <{local}> element"
+    links = []
+    for i, attr in enumerate(names[1:]):
+        attr_local = _local_name(attr)
+        if attr_local.startswith("on"):
+            return f"an event attribute {attr_local!r}"
+        if attr_local in _LINK_ATTRIBUTES:
+            links.append(2 * i + 1)
+    return tuple(links)
+
+
+#: each element's name with its attributes' names, judged once: a chart's thousands of
+#: elements are a dozen kinds (``<text x y font-size>``, ``<path d fill>`` …)
+_VERDICTS: dict[tuple[str, ...], str | tuple[int, ...]] = {}
+_MOST_VERDICTS = 4096
 
 
 def svg_script(svg: str) -> str | None:
@@ -352,25 +374,28 @@ def svg_script(svg: str) -> str | None:
         found.append("a processing instruction")
         raise _Stop
 
-    def element(name: str, attributes: dict[str, str]) -> None:
-        local = _local_name(name)
-        if local in _ACTIVE_ELEMENTS:
-            found.append(f"a <{local}> element")
+    def element(name: str, attributes: list[str]) -> None:
+        names = (name, *attributes[::2])
+        verdict = _VERDICTS.get(names)
+        if verdict is None:
+            verdict = _names_verdict(names)
+            if len(_VERDICTS) < _MOST_VERDICTS:
+                _VERDICTS[names] = verdict
+        if not verdict:  # nothing to run and no link: most elements
+            return
+        if isinstance(verdict, str):
+            found.append(verdict)
             raise _Stop
-        for attr, value in attributes.items():
-            attr_local = _local_name(attr)
-            if attr_local.startswith("on"):
-                found.append(f"an event attribute {attr_local!r}")
+        for i in verdict:
+            link = _IGNORED_IN_SCHEME.sub("", attributes[i]).lower()
+            if link.startswith(("javascript:", "vbscript:")) or (
+                link.startswith("data:") and not _DATA_IMAGE.match(link)
+            ):
+                found.append(f"a {link.split(':', 1)[0]}: link in {_local_name(attributes[i - 1])!r}")
                 raise _Stop
-            if attr_local in _LINK_ATTRIBUTES:
-                link = _IGNORED_IN_SCHEME.sub("", value).lower()
-                if link.startswith(("javascript:", "vbscript:")) or (
-                    link.startswith("data:") and not _DATA_IMAGE.match(link)
-                ):
-                    found.append(f"a {link.split(':', 1)[0]}: link in {attr_local!r}")
-                    raise _Stop
 
     parser = expat.ParserCreate(namespace_separator=" ")
+    parser.ordered_attributes = True  # [name, value, name, value …]: the names make the key
     parser.StartDoctypeDeclHandler = refuse_dtd
     parser.EntityDeclHandler = refuse_dtd
     parser.UnparsedEntityDeclHandler = refuse_dtd
@@ -392,15 +417,57 @@ class _Stop(Exception):
     """Ends the parse at the first thing refused."""
 
 
+class _Cells:
+    """The HTML of a page's cells: a column at a time, each distinct text that needs more than
+    escaping made once (a report's citations, identifiers and figures repeat)."""
+
+    def __init__(self, refs: int) -> None:
+        from mscref.render.links import has_links
+
+        self.refs = refs
+        self.made: dict[str, str] = {}
+        self.has_links = has_links
+
+    def one(self, text: str) -> str:
+        html = self.made.get(text)
+        if html is None:
+            if "[" not in text and "|" not in text and not self.has_links(text):
+                return _h(text)
+            html = self.made[text] = _cell(text, self.refs)
+        return html
+
+    def column(self, texts: Sequence[str]) -> list[str]:
+        """The cells of one column. Most columns hold nothing to link and no quoted table: those
+        are escaped in one pass over the joined column (escaping is per character, and no cell
+        holds the NUL that joins them)."""
+        joined = "\0".join(texts)
+        if (
+            "[" not in joined
+            and "|" not in joined
+            and joined.count("\0") == len(texts) - 1
+            and not self.has_links(joined)  # none in the whole column: none in any of its cells
+        ):
+            return _h(joined).split("\0")
+        return [self.one(t) for t in texts]
+
+
 def table_html(table: Table, refs: int = 0) -> str:
+    return _table_html(table, _Cells(refs))
+
+
+def _table_html(table: Table, cells: _Cells) -> str:
     out = ["<table>"]
     if table.title:
         out.append(f"<caption>{_h(table.title)}</caption>")
     out.append("<thead><tr>" + "".join(f"<th>{_h(c)}</th>" for c in table.columns) + "</tr></thead><tbody>")
-    for row in table.rows:
-        out.append("<tr>" + "".join(f"<td>{_cell(c, refs)}</td>" for c in row) + "</tr>")
+    width = len(table.columns)
+    if table.rows and width and all(len(row) == width for row in table.rows):
+        columns = [cells.column(column) for column in zip(*table.rows, strict=True)]
+        out += ["<tr><td>" + "</td><td>".join(row) + "</td></tr>" for row in zip(*columns, strict=True)]
+    else:
+        out += ["<tr>" + "".join(f"<td>{cells.one(c)}</td>" for c in row) + "</tr>" for row in table.rows]
     out.append("</tbody></table>")
-    out += [f'<p class="note">{_rich(n, refs)}</p>' for n in table.notes]
+    out += [f'<p class="note">{_rich(n, cells.refs)}</p>' for n in table.notes]
     return "\n".join(out)
 
 
@@ -412,18 +479,30 @@ def document_html(doc: Document, lang: str = "en") -> str:
     numbered list whose ``anchor`` is ``ref``; a text-art column is left out when the page has
     figures to show it.
     """
+    return "".join(html_chunks(doc, lang))
+
+
+def html_chunks(doc: Document, lang: str = "en") -> Iterator[str]:
+    """The page of :func:`document_html` a block at a time, to write as it is made."""
     refs = next((len(b.items) for b in doc.blocks if isinstance(b, Bullets) and b.anchor == "ref"), 0)
     has_figures = any(isinstance(b, Figure) for b in doc.blocks)
-    body = [f"<h1>{_h(doc.title)}</h1>"]
+    cells = _Cells(refs)
+    yield (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{_h(lang)}"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
+        f"<title>{_h(doc.title)}</title><style>{_CSS}</style></head>\n<body>\n"
+        f"<h1>{_h(doc.title)}</h1>"
+    )
     for block in doc.blocks:
         if isinstance(block, Heading):
             level = max(2, min(block.level, 6))
-            body.append(f"<h{level}>{_h(block.text)}</h{level}>")
+            html = f"<h{level}>{_h(block.text)}</h{level}>"
         elif isinstance(block, Paragraph):
-            body.append(f"<p>{_cell(block.text, refs)}</p>")
+            html = f"<p>{cells.one(block.text)}</p>"
         elif isinstance(block, Fields):
-            pairs = "".join(f"<dt>{_h(k)}</dt><dd>{_cell(v, refs)}</dd>" for k, v in block.pairs if v)
-            body.append(f"<dl>{pairs}</dl>")
+            pairs = "".join(f"<dt>{_h(k)}</dt><dd>{cells.one(v)}</dd>" for k, v in block.pairs if v)
+            html = f"<dl>{pairs}</dl>"
         elif isinstance(block, Bullets):
             tag = "ol" if block.numbered else "ul"
             items = [
@@ -432,21 +511,13 @@ def document_html(doc: Document, lang: str = "en") -> str:
                 + "</li>"
                 for i, item in enumerate(block.items, start=1)
             ]
-            body.append(f"<{tag}>" + "".join(items) + f"</{tag}>")
+            html = f"<{tag}>" + "".join(items) + f"</{tag}>"
         elif isinstance(block, Figure):
-            body.append(
-                f"<figure>{_inline_svg(block.svg)}<figcaption>{_h(block.caption)}</figcaption></figure>"
-            )
+            html = f"<figure>{_inline_svg(block.svg)}<figcaption>{_h(block.caption)}</figcaption></figure>"
         else:
-            body.append(table_html(without_text_art(block) if has_figures else block, refs))
-    return (
-        "<!DOCTYPE html>\n"
-        f'<html lang="{_h(lang)}"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
-        f"<title>{_h(doc.title)}</title><style>{_CSS}</style></head>\n<body>\n"
-        + "\n".join(body)
-        + "\n</body></html>\n"
-    )
+            html = _table_html(without_text_art(block) if has_figures else block, cells)
+        yield "\n" + html
+    yield "\n</body></html>\n"
 
 
 # ------------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mscref.data.dataset import Dataset
 from mscref.data.query import TrialFilter, select
@@ -244,3 +246,40 @@ def test_the_quick_link_check_misses_no_kind_of_identifier(text: str) -> None:
 
     assert has_links(text) and list(find_links(text))
     assert not has_links("38/54 (70.4%), day 28")
+
+
+@settings(max_examples=400)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "NCT0123456",
+                "7",
+                "ChiCTR",
+                "-",
+                "2010",
+                "012345",
+                "-12",
+                "jRCT",
+                "CTR",
+                "ISRCTN",
+                "PMID",
+                ": ",
+                "PMC",
+                "doi:",
+                "10.1000/x",
+                "https",
+                "://",
+                "a",
+                " ",
+                "é",
+                "\n",
+            ]
+        ),
+        max_size=8,
+    ).map("".join)
+)
+def test_the_quick_link_check_agrees_with_the_whole_pattern(text: str) -> None:
+    from mscref.render.links import _LINKABLE, has_links
+
+    assert has_links(text) == (_LINKABLE.search(text) is not None)

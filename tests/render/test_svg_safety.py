@@ -78,3 +78,22 @@ def test_a_report_plots_text_that_reads_like_script(edit: Edit, tmp_path: Path) 
     assert result.exit_code == 0, result.output
     page = target.read_text(encoding="utf-8")
     assert "<svg" in page and "<script" not in page
+
+
+def test_an_element_judged_safe_once_still_has_its_links_read_every_time() -> None:
+    # the same element with the same attributes: its names are judged once, its values each time
+    safe = '<a href="#glyph-1"><text>x</text></a>'
+    assert svg_script(SVG.format(safe * 3)) is None
+    bad = '<a href="javascript:alert(1)"><text>x</text></a>'
+    assert svg_script(SVG.format(safe * 3 + bad)) == "a javascript: link in 'href'"
+    assert svg_script(SVG.format('<rect x="1"/>' * 2 + '<rect x="1" onload="x"/>')) == (
+        "an event attribute 'onload'"
+    )
+
+
+def test_the_judged_names_are_kept_within_a_bound() -> None:
+    from mscref.render import output
+
+    many = "".join(f'<rect a{i}="1"/>' for i in range(2 * output._MOST_VERDICTS))
+    assert svg_script(SVG.format(many + '<rect a0="1" onclick="x"/>')) == "an event attribute 'onclick'"
+    assert len(output._VERDICTS) <= output._MOST_VERDICTS
