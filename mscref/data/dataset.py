@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar, overload
 
 from mscref.data.errors import NotFoundError, did_you_mean
+from mscref.data.gcpause import gc_paused
 from mscref.data.models import (
     MSC_PRODUCT_TYPES,
     Approval,
@@ -129,14 +129,9 @@ class Trials(Sequence[Trial]):
         if self._raw is not None and None in self._items:
             # decoding every record makes tens of thousands of objects without a cycle among
             # them: the collector would walk them again and again (a third of the time at 10k)
-            enabled = gc.isenabled()
-            gc.disable()
-            try:
+            with gc_paused():
                 for i in range(len(self._items)):
                     self._at(i)
-            finally:
-                if enabled:
-                    gc.enable()
         return iter(self._items)  # type: ignore[arg-type]  # every item is decoded by now
 
     def __eq__(self, other: object) -> bool:

@@ -6,17 +6,16 @@ them at once, each as ``FILE:LINE: path.to.field: what was expected, what was fo
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mscref.data.dataset import Dataset, Trials, fold, name_fields
 from mscref.data.errors import DataError, Problem, did_you_mean
+from mscref.data.gcpause import gc_paused
 from mscref.data.models import (
     ClaimsFile,
     IndicationsFile,
@@ -103,7 +102,7 @@ def load_dataset(directory: Path | str | None = None, overrides: dict[str, str] 
         and not any(isinstance(v, Problem) for v in contents.values())
     ):
         key = cache.cache_key(listing, {n: v for n, v in contents.items() if isinstance(v, bytes)})
-    with _gc_paused():
+    with gc_paused():
         if key is not None:
             hit = cache.load(directory, key)
             if hit is not None:
@@ -137,19 +136,6 @@ def _read_directory(
         if name not in skip and os.path.lexists(path):
             contents[name] = read_data(path, shown_path(path))
     return listing, contents
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Building tens of thousands of small objects triggers the cyclic garbage collector over
-    and over; the data set has no cycles, so pause it while loading."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _denied(directory: Path) -> str | None:

@@ -1484,17 +1484,10 @@ def analyse(
 ) -> Evidence:
     """Intervals for every count outcome of the selected trials, and every legitimate pool;
     every outcome with numbers that is not pooled is listed with its reason."""
-    import gc
+    from mscref.data.gcpause import gc_paused
 
-    # tens of thousands of small records and no cycles: the cyclic collector would only rescan
-    # them over and over (as the loader, pause it)
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():  # tens of thousands of small records and no cycles
         return _analyse(ds, flt, ci_method, measure, tau2_method, summary_ci, pool_method, subgroup)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _analyse(

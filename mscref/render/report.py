@@ -118,6 +118,21 @@ def build_report(
 ) -> Document:
     """The whole report for the selected records; ``figures`` adds SVG charts (for HTML), as
     PNG instead with ``png`` (for Word)."""
+    from mscref.data.gcpause import gc_paused
+
+    with gc_paused():  # tables, pools and chart scenes: many small objects and no cycles
+        return _build_report(ds, selection, flt, lang, date, figures, png)
+
+
+def _build_report(
+    ds: Dataset,
+    selection: Selection,
+    flt: TrialFilter,
+    lang: Lang,
+    date: dt.date | None,
+    figures: bool,
+    png: bool,
+) -> Document:
     cites = Citations()
     zh = lang is Lang.ZH
     date = date or report_date()
