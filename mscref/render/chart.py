@@ -106,31 +106,37 @@ _BOLD = (
 )  # fmt: skip
 
 
-_REGULAR_MAP = {chr(32 + i): w for i, w in enumerate(_REGULAR)}
-_BOLD_MAP = {chr(32 + i): w for i, w in enumerate(_BOLD)}
+#: each character's width (units of 1/1000 em), regular and bold: the printable ASCII above,
+#: and every other character once it has been measured
+_UNITS = ({chr(32 + i): w for i, w in enumerate(_REGULAR)}, {chr(32 + i): w for i, w in enumerate(_BOLD)})
+_MOST_MEASURED = 1 << 14  # characters measured and kept, past ASCII (a page uses a few dozen)
+
+
+def _char_units(ch: str, bold: bool) -> int:
+    code = ord(ch)
+    if 32 <= code < 127:
+        return (_BOLD if bold else _REGULAR)[code - 32]
+    if unicodedata.east_asian_width(ch) in ("W", "F"):
+        return 1000
+    if unicodedata.combining(ch):
+        return 0
+    return 700 if bold else 650
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """The width of ``text`` in points at ``size``: exact for ASCII in DejaVu Sans, an em for a
     wide (Chinese, Japanese, Korean) character and a generous estimate for anything else."""
-    if text.isascii():
-        try:
-            return sum(map((_BOLD_MAP if bold else _REGULAR_MAP).__getitem__, text)) * size / 1000
-        except KeyError:  # a control character: counted below
-            pass
-    table = _BOLD if bold else _REGULAR
-    units = 0
-    for ch in text:
-        code = ord(ch)
-        if 32 <= code < 127:
-            units += table[code - 32]
-        elif unicodedata.east_asian_width(ch) in ("W", "F"):
-            units += 1000
-        elif unicodedata.combining(ch):
-            continue
-        else:
-            units += 700 if bold else 650
-    return units * size / 1000
+    units = _UNITS[bold]
+    try:
+        return sum(map(units.__getitem__, text)) * size / 1000
+    except KeyError:  # a character not measured yet
+        pass
+    new = set(text).difference(units)
+    if len(units) + len(new) <= _MOST_MEASURED:
+        for ch in new:
+            units[ch] = _char_units(ch, bold)
+        return sum(map(units.__getitem__, text)) * size / 1000
+    return sum(units[ch] if ch in units else _char_units(ch, bold) for ch in text) * size / 1000
 
 
 # ------------------------------------------------------------------------------------------

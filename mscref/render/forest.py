@@ -341,10 +341,14 @@ def _panel(p: PooledEstimate, indication: str, tr: Translate, top: float) -> _Bl
     n = len(lines)
     cells = _cells(p, tr)
 
+    widths: dict[str, float] = {}
+    for c in cells:  # each column's widest text, measured once
+        w = c.indent + text_width(c.text, c.size, c.bold)
+        if w > widths.get(c.column, -math.inf):
+            widths[c.column] = w
+
     def widest(column: str) -> float:
-        return max(
-            (c.indent + text_width(c.text, c.size, c.bold) for c in cells if c.column == column), default=0.0
-        )
+        return widths.get(column, 0.0)
 
     # columns: where the fractions of the page put them, further right when their text needs it
     x_study = _X_STUDY * WIDTH

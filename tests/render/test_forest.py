@@ -212,3 +212,20 @@ def test_a_label_too_long_for_a_picture_is_cut_not_fatal() -> None:
 
     scene = Scene(300, 60, (Text(10, 30, "e" + "\u0301" * 1_200_000, 8), Text(10, 50, "ok", 8)))
     assert Image.open(io.BytesIO(to_png(scene))).size == chart_png_size(scene)
+
+
+def test_text_width_measures_each_character_and_keeps_a_bounded_memo() -> None:
+    from mscref.render import chart
+
+    def by_hand(text: str, size: float, bold: bool) -> float:
+        return sum(chart._char_units(ch, bold) for ch in text) * size / 1000
+
+    assert chart.text_width("Study", 8) == pytest.approx(by_hand("Study", 8, False))
+    assert chart.text_width("研究", 8) == pytest.approx(16.0)  # wide characters are an em each
+    assert chart.text_width("e\u0301", 10) < chart.text_width("ee", 10)  # a combining accent adds nothing
+    mixed = "τ² ≥ 95% – 研究 Å"
+    for bold in (False, True):
+        assert chart.text_width(mixed, 7, bold) == pytest.approx(by_hand(mixed, 7, bold))
+    many = "".join(chr(c) for c in range(0x3400, 0x3400 + 3 * chart._MOST_MEASURED))  # more than it keeps
+    assert chart.text_width(many, 10) == pytest.approx(by_hand(many, 10, False))
+    assert all(len(units) <= chart._MOST_MEASURED for units in chart._UNITS)
