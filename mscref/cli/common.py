@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from mscref.data.dataset import Dataset
+from mscref.data.gcpause import gc_paused
 from mscref.data.loader import ENV_VAR, load_dataset
 from mscref.data.query import (
     DesignFilter,
@@ -81,12 +82,14 @@ def wants_refs(refs: bool, fmt: Format) -> bool:
 
 
 def load(data_dir: Path | None) -> Dataset:
-    dataset = load_dataset(data_dir)
     # The data set lives until the command ends and holds no cycles. Left to the collector,
     # its hundreds of thousands of objects would be traversed again by every full collection
     # that later work sets off, which grows faster than the data (the process is short-lived,
-    # so nothing is lost by exempting what exists now).
-    gc.freeze()
+    # so nothing is lost by exempting what exists now). They are exempted before the collector
+    # comes back on, so not even the first collection after loading walks them.
+    with gc_paused():
+        dataset = load_dataset(data_dir)
+        gc.freeze()
     return dataset
 
 
