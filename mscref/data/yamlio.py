@@ -388,6 +388,9 @@ _TOKEN_REACH = 64  # how far a number-like token is followed (keeps the scan lin
 _TOKEN_END = " \r\n]},#"
 _TOKEN_STARTS = _NODE_START + "\"'"  # what a plain token starts after
 _TOKEN_BODY = re.compile(r"[^ \r\n\]},#\"']*")  # what it runs on over, to _TOKEN_END or a quote
+#: every character a token matched by _NUMBERISH or _NUMBER_WITHOUT_UNDERSCORES can hold: digits,
+#: signs, point, underscore, base marks, hex digits (the exponent's e among them), .inf and .nan
+_NUMBER_CHARS = frozenset("0123456789+-._xXoObBaAcCdDeEfFiInN")
 
 
 def _risky(text: str) -> bool:
@@ -599,6 +602,9 @@ def _risky_match(text: str, scan: Iterator[tuple[int, int]]) -> bool:
         begin = max(text.rfind(c, floor, start) for c in _TOKEN_STARTS) + 1 or floor
         end = _TOKEN_BODY.match(text, stop, ceiling).end()  # type: ignore[union-attr]
         if begin == floor > 0 or end == ceiling < len(text):
+            if not _NUMBER_CHARS.issuperset(text[begin:end]):
+                covered = end  # a part of it no number holds ("/", "h" in an address): text
+                continue
             return True  # a token this long is no number we know: let the strict reader decide
         covered = end
         token = text[begin:end]

@@ -341,3 +341,31 @@ def test_a_forbidden_character_after_multibyte_text_has_its_line() -> None:
     text = ("a: " + "é" * 38 + "\n") * 3 + "c: x\x07\n"
     (problem,) = parse_text("x.yaml", text).problems
     assert problem.line == 4
+
+
+def test_a_long_address_with_digits_before_an_e_stays_on_the_fast_path() -> None:
+    from mscref.data.yamlio import _risky, fast_parse
+
+    url = "https://www.news.cn/gate/big5/www.xinhuanet.com/health/20250103/333eb0c67e0f4a13b47aea9b97f9b0/c.html"
+    text = f"refs:\n  - id: x\n    url: {url}\n"
+    assert not _risky(text)
+    assert fast_parse(text) == parse_text("x.yaml", text).root == {"refs": [{"id": "x", "url": url}]}
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet="0123456789_.eExXoObB+-aifnNI", min_size=65, max_size=160),
+    st.sampled_from(["", "h", "/", "g", "z", "é"]),
+    st.integers(min_value=0, max_value=160),
+)
+def test_a_long_token_is_fast_only_where_it_cannot_be_a_number(digits: str, other: str, at: int) -> None:
+    from mscref.data.yamlio import fast_parse
+
+    token = digits[:at] + other + digits[at:]
+    text = f"k: {token}\nn: 1\n"
+    fast = fast_parse(text)
+    if fast is None:
+        return
+    strict = parse_text("x.yaml", text)
+    assert strict.problems == ()
+    assert _same(strict.root, fast), (text, strict.root, fast)
