@@ -926,29 +926,32 @@ class Trial:
         if self.registry is not None and self.registry.id not in self.registry_ids:
             yield "registry_ids", f"registry_ids must list the registry record's id {self.registry.id}"
         arm_ids = [a.id for a in self.arms]
-        arm_n = {a.id: a.n for a in self.arms}
-        known = ", ".join(arm_ids) or "(none declared)"
-        for i, arm_id in enumerate(arm_ids):
-            if arm_id in arm_ids[:i]:
-                yield f"arms[{i}].id", f"arm id {arm_id!r} is used twice"
+        arm_n = {a.id: a.n for a in self.arms}  # every arm id, with its n (None when unknown)
+        if len(arm_n) < len(arm_ids):
+            for i, arm_id in enumerate(arm_ids):
+                if arm_id in arm_ids[:i]:
+                    yield f"arms[{i}].id", f"arm id {arm_id!r} is used twice"
+
+        def unknown(arm: str) -> str:
+            return f"unknown arm {arm!r}; arms are: {', '.join(arm_ids) or '(none declared)'}"
+
         for i, o in enumerate(self.outcomes):
             for j, a in enumerate(o.arms):
-                if a.arm not in arm_ids:
-                    yield f"outcomes[{i}].arms[{j}].arm", f"unknown arm {a.arm!r}; arms are: {known}"
+                if a.arm not in arm_n:
+                    yield f"outcomes[{i}].arms[{j}].arm", unknown(a.arm)
                 n = arm_n.get(a.arm)
-                for name in ("total", "n_analysed"):
-                    x = getattr(a, name)
-                    if n and x and x > n:
-                        yield f"outcomes[{i}].arms[{j}].{name}", f"{name} ({x}) exceeds the arm's n ({n})"
+                if n:
+                    for name, x in (("total", a.total), ("n_analysed", a.n_analysed)):
+                        if x and x > n:
+                            yield f"outcomes[{i}].arms[{j}].{name}", f"{name} ({x}) exceeds the arm's n ({n})"
             for j, e in enumerate(o.effects):
-                for name in ("arm", "comparator"):
-                    x = getattr(e, name)
-                    if x is not None and x not in arm_ids:
-                        yield f"outcomes[{i}].effects[{j}].{name}", f"unknown arm {x!r}; arms are: {known}"
+                for name, named in (("arm", e.arm), ("comparator", e.comparator)):
+                    if named is not None and named not in arm_n:
+                        yield f"outcomes[{i}].effects[{j}].{name}", unknown(named)
         for i, sf in enumerate(self.safety):
             for j, sa in enumerate(sf.arms):
-                if sa.arm not in arm_ids:
-                    yield f"safety[{i}].arms[{j}].arm", f"unknown arm {sa.arm!r}; arms are: {known}"
+                if sa.arm not in arm_n:
+                    yield f"safety[{i}].arms[{j}].arm", unknown(sa.arm)
                 n = arm_n.get(sa.arm)
                 if n and sa.total and sa.total > n:
                     yield f"safety[{i}].arms[{j}].total", f"total ({sa.total}) exceeds the arm's n ({n})"

@@ -358,19 +358,19 @@ def parse_text(path: str, text: str) -> Document:
 # check below settles.
 _SUSPECT_WORDS = re.compile(r"\.(?:inf|Inf|INF|nan|NaN|NAN)\b")
 # an escaped UTF-16 surrogate ("\ud83d"): the fast parser joins a pair, the strict reader refuses it
-_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
+_SURROGATE_ESCAPE = re.compile(rb"\\(?:u|U0000)[dD][89a-fA-F]")
 # the fast parser reads underscores anywhere in a number (_5, 1.5_, 1e_3, _.5) as nothing;
 # each scan starts with one literal character, which the regex engine finds fast
 _SUSPECT_UNDERSCORES = (re.compile(r"_[0-9.]"), re.compile(r"\._"))
 # a carriage return that ends no Windows line: an old Mac line break
-_LONE_CR = re.compile(r"\r(?!\n)")
+_LONE_CR = re.compile(rb"\r(?!\n)")
 # Where YAML 1.2 reads a plain scalar, an implicit pair or a multi-line key and libyaml sees a
 # syntax error: a colon after a flow indicator or a space ([:x], {a: :x}, [ :x]) or before one
 # ([x:]), and a line whose last flow bracket is followed by anything but a closing bracket
 # at the end (each scan stops at the next opening bracket, so deep nesting stays linear).
-_ODD_COLON = re.compile(r":(?:(?<=[\[{, ]:)|[\]},?])")
+_ODD_COLON = re.compile(rb":(?:(?<=[\[{, ]:)|[\]},?])")
 # "?" (an explicit key) opening a flow entry or following a space
-_ODD_QUESTION = re.compile(r"\?(?<=[\[{, \n]\?)")
+_ODD_QUESTION = re.compile(rb"\?(?<=[\[{, \n]\?)")
 _BLOCK_HEADER = re.compile(r"[|>][-+0-9]*[ \t]*(?:#[^\n]*)?(?:\n|\Z)")
 # a block scalar header ending the text (blank lines after it allowed): the fast parser reads
 # an empty block scalar at the very end as a line break, the strict reader as nothing
@@ -396,20 +396,22 @@ _NUMBER_CHARS = frozenset("0123456789+-._xXoObBaAcCdDeEfFiInN")
 def _risky(text: str) -> bool:
     """Whether the text may hold a construct the fast parser reads differently (conservative:
     a false alarm only costs speed)."""
-    if "\r" in text and _LONE_CR.search(text):
-        return True
+    try:
+        # the searches for ASCII run on the UTF-8 bytes, where an ASCII byte stands only for
+        # itself: half the size of a text with Chinese in it (two bytes a character as str)
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True  # a lone surrogate, the only character UTF-8 cannot encode
+    if b"\x00" in data or (b"\r" in data and _LONE_CR.search(data)):
+        return True  # a NUL (which the fast parser may read as the end), or an old Mac line break
     if not text.endswith("\n") and ("|" in text or ">" in text):
         return True  # a block scalar on the last line: the fast parser adds a line break
     if _TRAILING_BLOCK_HEADER.search(text, max(0, len(text) - 256)):
         return True
-    if _SURROGATE_ESCAPE.search(text) or _ODD_COLON.search(text) or _open_flow(text):
+    if _SURROGATE_ESCAPE.search(data) or _ODD_COLON.search(data) or _open_flow(data):
         return True
-    if _document_marker(text) or _ODD_QUESTION.search(text) or _odd_block_scalar(text):
+    if _document_marker(data) or _ODD_QUESTION.search(data) or _odd_block_scalar(text):
         return True
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True  # a lone surrogate, the only character UTF-8 cannot encode
     if _risky_chars(data):
         return True
     scans = (
@@ -469,35 +471,36 @@ def _suspect_numbers(text: str, data: bytes) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
-def _document_marker(text: str) -> bool:
-    """Whether a line starts with a document marker (``---`` or ``...``) followed by a space,
-    a tab, a line break or the end of the text."""
-    size = len(text)
-    for marker in ("---", "..."):
-        if text.startswith(marker) and (size == 3 or text[3] in " \t\r\n"):
+def _document_marker(data: bytes) -> bool:
+    """Whether a line of the text (``data``, as UTF-8) starts with a document marker (``---``
+    or ``...``) followed by a space, a tab, a line break or the end of the text."""
+    size = len(data)
+    for marker in (b"---", b"..."):
+        if data.startswith(marker) and (size == 3 or data[3] in b" \t\r\n"):
             return True
-        needle = "\n" + marker
-        at = text.find(needle)
+        needle = b"\n" + marker
+        at = data.find(needle)
         while at != -1:
             after = at + 4
-            if after == size or text[after] in " \t\r\n":
+            if after == size or data[after] in b" \t\r\n":
                 return True
-            at = text.find(needle, after)  # the next line break is at ``after`` or later
+            at = data.find(needle, after)  # the next line break is at ``after`` or later
     return False
 
 
-def _open_flow(text: str) -> bool:
-    """Whether a line holding a flow bracket ("[" or "{") ends in anything but a closing one
-    ("]" or "}"): a flow collection that goes on past its line, or text after it."""
-    for opener in "[{":
-        at = text.find(opener)
+def _open_flow(data: bytes) -> bool:
+    """Whether a line of the text (``data``, as UTF-8) holding a flow bracket ("[" or "{") ends
+    in anything but a closing one ("]" or "}"): a flow collection that goes on past its line,
+    or text after it."""
+    for opener in b"[{":
+        at = data.find(opener)
         while at != -1:
-            end = text.find("\n", at)
+            end = data.find(b"\n", at)
             if end == -1:
-                end = len(text)
-            if text[end - 1] not in "]}":
+                end = len(data)
+            if data[end - 1] not in b"]}":
                 return True
-            at = text.find(opener, end)  # the next line
+            at = data.find(opener, end)  # the next line
     return False
 
 
@@ -624,7 +627,7 @@ def fast_parse(text: str) -> Any:
         import yaml_rs
     except ImportError:  # pragma: no cover - an optional speed-up
         return None
-    if "\x00" in text or _risky(text):
+    if _risky(text):
         return None
 
     def loads(piece: str) -> Any:
