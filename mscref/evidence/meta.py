@@ -249,23 +249,25 @@ def _reml_ll(t2: Array, y: Array, v: Array, mask: NDArray[np.bool_]) -> Array:
 
 
 def tau2_reml(y: Array, v: Array, mask: NDArray[np.bool_]) -> Array:
-    """Fisher scoring from the DL estimate, step-halved to stay at or above 0 and to never lower
-    the likelihood, then metafor's check that the likelihood at τ² = 0 is not higher. Each pass
-    works on the rows that have not converged yet.
+    """Fisher scoring from the DL estimate, step-halved to stay at or above 0, kept inside the
+    bracket of the maximum found so far, then metafor's check that the likelihood at τ² = 0 is
+    not higher. Each pass works on the rows that have not converged yet.
 
-    Plain Fisher scoring (metafor's) can overshoot and swing ever wider around a maximum it never
-    reaches: metafor then stops with "did not converge", and a capped loop would return wherever
-    the swing happened to be. Halving a step until the likelihood does not fall keeps every pass
-    uphill, so the loop ends at the maximum; where plain scoring climbs anyway (as it does on
-    metafor's own examples) no step is halved and the passes are the same."""
+    Plain Fisher scoring (metafor's) can overshoot and swing around a maximum it never reaches,
+    ever wider or without settling: metafor then stops with "did not converge", and a capped
+    loop would return wherever the swing happened to be. The score's sign at each point says on
+    which side of the maximum it lies, so every pass narrows a bracket (below: the highest
+    point where the score was positive; above: the lowest where it was negative); a step that
+    would leave the bracket goes to its middle instead. Where plain scoring never steps out of
+    the bracket (as on metafor's own examples) the passes are exactly the same."""
     t2 = tau2_dl(y, v, mask)
+    below = np.zeros_like(t2)
+    above = np.full_like(t2, np.inf)
     todo = np.flatnonzero(mask.sum(axis=1) >= 2)
     for _ in range(1000):
         if todo.size == 0:
             break
         ys, vs, ms, t = y[todo], v[todo], mask[todo], t2[todo]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            here = _reml_ll(t, ys, vs, ms)
         w = ms / (vs + t[:, None])
         sw = w.sum(axis=1)
         mu = _wsum(w, ys) / sw
@@ -276,18 +278,17 @@ def tau2_reml(y: Array, v: Array, mask: NDArray[np.bool_]) -> Array:
         with np.errstate(divide="ignore", invalid="ignore"):
             adj = (np.sum(pr**2, axis=1) - tr_p) / tr_pp
         adj = np.where(np.isfinite(adj), adj, 0.0)
+        lo = below[todo] = np.where(adj > 0, np.maximum(below[todo], t), below[todo])
+        hi = above[todo] = np.where(adj < 0, np.minimum(above[todo], t), above[todo])
         for _h in range(60):
             neg = t + adj < 0
             if not neg.any():
                 break
             adj = np.where(neg, adj / 2, adj)
         adj = np.where(t + adj < 0, -t, adj)
-        for _h in range(60):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                lower = _reml_ll(t + adj, ys, vs, ms) < here - 1e-12 * np.abs(here)
-            if not lower.any():
-                break
-            adj = np.where(lower, adj / 2, adj)
+        step = t + adj
+        outside = np.isfinite(hi) & ((step <= lo) | (step >= hi))
+        adj = np.where(outside, (lo + hi) / 2 - t, adj)
         t2[todo] = t + adj
         todo = todo[np.abs(adj) > 1e-13 * np.maximum(1.0, t + adj)]
     zero = np.zeros_like(t2)

@@ -389,6 +389,31 @@ def _reml_maximum(y: np.ndarray, v: np.ndarray) -> float:
         # plain Fisher scoring swings ever wider here and, capped, stopped at τ² 0.443
         ([0, 0, 3, 0, 0, 0, 0], [5, 3, 1, 3, 3, 4, 3]),
         ([0, 0, 0, 4, 0], [4, 4, 4, 0.5, 4]),
+        # plain scoring swings here without settling (1,000 passes, 4e-6 from the maximum)
+        (
+            [
+                0.1605701704,
+                -0.0560346227,
+                -0.0327991749,
+                -0.2053251117,
+                0.1773575237,
+                -0.0539483386,
+                0.0563334280,
+                -0.0434370541,
+                -0.0151609282,
+            ],
+            [
+                0.0027943466,
+                0.0341196672,
+                0.1062920651,
+                0.0371380725,
+                0.0707395052,
+                0.0140701500,
+                0.0567137599,
+                0.1024259814,
+                0.0318396649,
+            ],
+        ),
         ([0.1, 0.3, -0.2, 0.5], [0.04, 0.05, 0.03, 0.06]),  # scoring climbs without help
         ([1, 1, 1], [1, 2, 3]),  # τ² = 0
     ],
@@ -398,4 +423,4 @@ def test_reml_tau2_is_the_likelihood_maximum(y: list[float], v: list[float]) -> 
 
     ya, va = np.array([y], dtype=float), np.array([v], dtype=float)
     found = float(meta.tau2_reml(ya, va, np.ones_like(ya, dtype=bool))[0])
-    assert found == pytest.approx(_reml_maximum(ya[0], va[0]), abs=1e-5)
+    assert found == pytest.approx(_reml_maximum(ya[0], va[0]), rel=1e-6, abs=1e-9)
