@@ -376,11 +376,8 @@ class Outputs:
         return written
 
 
-def _bytes(content: str | bytes) -> bytes:
-    return content.encode("utf-8") if isinstance(content, str) else content
-
-
 def _content(content: str | bytes | Fill) -> bytes | Fill:
+    """Text as its UTF-8 bytes; bytes and fill functions as they are."""
     return content.encode("utf-8") if isinstance(content, str) else content
 
 
@@ -412,7 +409,7 @@ def write_atomic(
 ) -> int:
     """Write one file as :class:`Outputs` does (never over a file of ``data_dir`` or one of
     ``reads``); return the bytes written."""
-    data = _bytes(content)
+    data = content.encode("utf-8") if isinstance(content, str) else content
     return write_streaming(
         path, lambda handle: handle.write(data), force=force, data_dir=data_dir, reads=reads
     )
