@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import itertools
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -512,9 +513,15 @@ _OTHER_BYTES = bytes(b for b in range(256) if b not in _RISKY_BYTES)
 
 
 #: ... and the C1 controls (U+0080-U+009F), LINE SEPARATOR, PARAGRAPH SEPARATOR, BOM, U+FFFE and
-#: U+FFFF, by their first byte (a lone byte is found much faster than a sequence).
+#: U+FFFF, sought as their UTF-8 bytes.
 _C1_CONTROL = re.compile(rb"\xc2[\x80-\x9f]")  # U+0080-U+009F as UTF-8
-_RISKY_TRIPLES = tuple(ch.encode() for ch in "\u2028\u2029\ufeff\ufffe\uffff")
+#: Each is sought by a regex that starts with two literal bytes: ``bytes.__contains__`` slows to
+#: a fifth of that speed on Chinese text, whose many 0xE2-0xEF lead bytes start partial matches.
+_RISKY_SEQUENCES = (
+    re.compile(rb"\xe2\x80[\xa8\xa9]"),  # U+2028, U+2029
+    re.compile(rb"\xef\xbb\xbf"),  # U+FEFF
+    re.compile(rb"\xef\xbf[\xbe\xbf]"),  # U+FFFE, U+FFFF
+)
 #: Characters risky where a node may start: "%" at the start of a line (a directive), "!", "&"
 #: and "*" after a node's start (a tag, an anchor, an alias), "<<" (a merge key).
 _NODE_START_BYTES = frozenset(_NODE_START.encode())
@@ -527,7 +534,7 @@ def _risky_chars(data: bytes) -> bool:
         return True
     # C1 controls, line and paragraph separators, byte-order marks and non-characters: a lead
     # byte of UTF-8 never occurs inside another character, so each is found as its bytes
-    if _C1_CONTROL.search(data) or any(seq in data for seq in _RISKY_TRIPLES):
+    if _C1_CONTROL.search(data) or any(rx.search(data) for rx in _RISKY_SEQUENCES):
         return True
     # the rest are ASCII: their neighbours in the bytes are their neighbours in the text
     for ch in b"%!&*<":
@@ -622,27 +629,55 @@ def fast_parse(text: str) -> Any:
     """The data of a plain YAML document read by a fast parser, without line numbers; None when
     the fast parser is missing, the text holds anything it might read differently, or it fails.
     A caller that finds a problem in the result re-reads the file with :func:`parse_text` to
-    report it with its line."""
+    report it with its line.
+
+    A large text is cut into pieces that worker threads parse while this thread runs the safety
+    scan: the parser lets go of the interpreter lock, so on two cores the parse costs little
+    more than the scan (``benchmarks/`` measures it)."""
     try:
         import yaml_rs
     except ImportError:  # pragma: no cover - an optional speed-up
         return None
-    if _risky(text):
-        return None
+    failures = (yaml_rs.YAMLDecodeError, ValueError, TypeError, RecursionError)
 
     def loads(piece: str) -> Any:
         return yaml_rs.loads(piece, parse_datetime=False)
 
-    try:
-        data = _parse_in_pieces(text, loads)
-    except (yaml_rs.YAMLDecodeError, ValueError, TypeError, RecursionError):
-        data = None  # a piece that does not parse on its own: parse the whole text
+    bounds = _cuts(text)
+    data = None
+    if bounds is None:
+        if _risky(text):
+            return None
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=_parse_workers(), thread_name_prefix="mscref-yaml")
+        try:
+            futures = [pool.submit(_load_piece, loads, text, i, start, end) for i, start, end in bounds]
+            if _risky(text):
+                return None
+            try:
+                data = _joined([f.result() for f in futures])
+            except failures:
+                data = None  # a piece that does not parse on its own: parse the whole text
+        finally:  # a refused text (or an interrupt) cancels the pieces not begun; no thread outlives this
+            pool.shutdown(wait=True, cancel_futures=True)
     try:
         if data is None:
             data = loads(text)
-    except (yaml_rs.YAMLDecodeError, ValueError, TypeError, RecursionError):
+    except failures:
         return None
     return data if isinstance(data, dict) else None
+
+
+def _parse_workers() -> int:
+    """Threads that parse pieces: one per core this process may run on, at most four (the
+    parser holds the interpreter lock while it makes the Python objects, so more do not pay)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
 
 
 #: A large file is parsed in pieces of about this many characters: one parse of 100k trials
@@ -657,7 +692,16 @@ _CONTINUED = "mscref-continued-items"
 
 
 def _parse_in_pieces(text: str, loads: Callable[[str], Any]) -> dict[str, Any] | None:
-    """``loads(text)``, parsed a piece at a time, or None when the text cannot be cut safely.
+    """``loads(text)``, parsed a piece at a time in this thread, or None when the text cannot be
+    cut safely (see :func:`_cuts`); :func:`fast_parse` parses the same pieces on threads."""
+    bounds = _cuts(text)
+    if bounds is None:
+        return None
+    return _joined([_load_piece(loads, text, i, start, end) for i, start, end in bounds])
+
+
+def _cuts(text: str) -> list[tuple[int, int, int]] | None:
+    """The pieces of a large text as (index, start, end), or None when it cannot be cut safely.
 
     Cuts fall only between the items of a sequence indented two spaces under a top-level key
     that has nothing else on its line (``trials:``), so each piece after the first starts with
@@ -690,9 +734,18 @@ def _parse_in_pieces(text: str, loads: Callable[[str], Any]) -> dict[str, Any] |
     if not cuts:
         return None
     bounds = [0, *cuts, len(text)]
+    return [(i, start, end) for i, (start, end) in enumerate(itertools.pairwise(bounds))]
+
+
+def _load_piece(loads: Callable[[str], Any], text: str, i: int, start: int, end: int) -> Any:
+    """The data of piece ``i``; a piece after the first is parsed as the items of one key."""
+    return loads(text[start:end] if i == 0 else f"{_CONTINUED}:\n{text[start:end]}")
+
+
+def _joined(pieces: list[Any]) -> dict[str, Any] | None:
+    """The parsed pieces as one document, or None when they do not join into the whole text's."""
     out: dict[str, Any] = {}
-    for i, (start, end) in enumerate(itertools.pairwise(bounds)):
-        data = loads(text[start:end] if i == 0 else f"{_CONTINUED}:\n{text[start:end]}")
+    for i, data in enumerate(pieces):
         if not isinstance(data, dict):
             return None
         if i:

@@ -305,6 +305,9 @@ def _pieces_agree(text: str, monkeypatch: pytest.MonkeyPatch, must_cut: bool) ->
             continue  # fast_parse then parses the whole text
         assert pieces is None or pieces == whole, (size, pieces, whole)
         cut = cut or pieces is not None
+        # the same pieces parsed on threads; a piece that fails leaves the whole text to parse
+        expected = None if yamlio._risky(text) or not isinstance(whole, dict) else whole
+        assert yamlio.fast_parse(text) == expected, size
     assert cut == must_cut
 
 
@@ -369,3 +372,31 @@ def test_a_long_token_is_fast_only_where_it_cannot_be_a_number(digits: str, othe
     strict = parse_text("x.yaml", text)
     assert strict.problems == ()
     assert _same(strict.root, fast), (text, strict.root, fast)
+
+
+def test_pieces_parsed_on_threads_give_the_whole_text_and_leave_no_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large text is parsed in pieces on worker threads while the safety scan runs: the data
+    is the whole text's, a refused text gives None, and no worker thread is left running."""
+    import threading
+
+    import yaml_rs
+
+    from benchmarks.generate import generate
+    from mscref.data import yamlio
+
+    text = (generate(800, tmp_path) / "trials.yaml").read_text(encoding="utf-8")
+    monkeypatch.setattr(yamlio, "PIECE_CHARS", 50_000)
+    bounds = yamlio._cuts(text)
+    assert bounds is not None and len(bounds) >= 4
+
+    def workers() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name.startswith("mscref-yaml")]
+
+    assert yamlio.fast_parse(text) == yaml_rs.loads(text, parse_datetime=False)
+    assert workers() == []
+    risky = text.replace("\n  - id: ", "\n  - id: &anchor ", 1)  # an anchor: left to the strict reader
+    assert yamlio._cuts(risky) is not None
+    assert yamlio.fast_parse(risky) is None
+    assert workers() == []
