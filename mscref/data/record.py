@@ -165,6 +165,21 @@ def _slot(cls: type, name: str) -> types.MemberDescriptorType | None:
     return None
 
 
+def slot_setters(cls: type) -> tuple[Callable[[object, Any], None], ...]:
+    """For each field of a slotted dataclass (a record, or a plain ``dataclass(slots=True)``), in
+    order, the function that sets it on an instance made with ``object.__new__``: what
+    ``__init__`` does, for a caller that fills the fields one by one (as unpickling does)."""
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__qualname__} has __post_init__, which filling field by field would skip")
+    out = []
+    for f in dataclasses.fields(cls):
+        slot = _slot(cls, f.name)
+        if slot is None:
+            raise TypeError(f"{cls.__qualname__}: field {f.name!r} is not a slot")
+        out.append(slot.__set__)
+    return tuple(out)
+
+
 def _check_order(name: str, fields: tuple[dataclasses.Field[Any], ...]) -> None:
     """As dataclass does when the class is defined: no positional field without a default
     after one with a default (the compiled ``__init__`` could not be written)."""

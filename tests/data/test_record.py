@@ -216,3 +216,35 @@ def test_own_repr_is_kept_and_factory_defaults_show_as_dataclass_shows_them() ->
 
     assert repr(R(x=1)) == "custom"
     assert str(inspect.signature(R)) == "(x, items=<factory>)"
+
+
+def test_slot_setters_fill_a_record_as_its_init_does() -> None:
+    from mscref.data.record import slot_setters
+
+    for cls in (Kw, KwDataclass):
+        obj = object.__new__(cls)
+        for put, value in zip(slot_setters(cls), ("x", 3, ("t",), [1]), strict=True):
+            put(obj, value)
+        assert obj == cls(name="x", count=3, tags=("t",), extra=[1])
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            obj.count = 4  # type: ignore[misc]
+
+
+def test_slot_setters_refuse_what_filling_field_by_field_would_get_wrong() -> None:
+    from mscref.data.record import slot_setters
+
+    @dataclasses.dataclass(frozen=True)
+    class NoSlots:
+        a: int
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class PostInit:
+        a: int
+
+        def __post_init__(self) -> None:
+            pass
+
+    with pytest.raises(TypeError, match="not a slot"):
+        slot_setters(NoSlots)
+    with pytest.raises(TypeError, match="__post_init__"):
+        slot_setters(PostInit)
