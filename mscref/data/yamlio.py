@@ -394,15 +394,16 @@ _TOKEN_BODY = re.compile(r"[^ \r\n\]},#\"']*")  # what it runs on over, to _TOKE
 _NUMBER_CHARS = frozenset("0123456789+-._xXoObBaAcCdDeEfFiInN")
 
 
-def _risky(text: str) -> bool:
+def _risky(text: str, data: bytes | None = None) -> bool:
     """Whether the text may hold a construct the fast parser reads differently (conservative:
-    a false alarm only costs speed)."""
-    try:
-        # the searches for ASCII run on the UTF-8 bytes, where an ASCII byte stands only for
-        # itself: half the size of a text with Chinese in it (two bytes a character as str)
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True  # a lone surrogate, the only character UTF-8 cannot encode
+    a false alarm only costs speed). ``data``: the text as UTF-8, when the caller has it."""
+    if data is None:
+        try:
+            # the searches for ASCII run on the UTF-8 bytes, where an ASCII byte stands only for
+            # itself: half the size of a text with Chinese in it (two bytes a character as str)
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            return True  # a lone surrogate, the only character UTF-8 cannot encode
     if b"\x00" in data or (b"\r" in data and _LONE_CR.search(data)):
         return True  # a NUL (which the fast parser may read as the end), or an old Mac line break
     if not text.endswith("\n") and ("|" in text or ">" in text):
@@ -625,11 +626,12 @@ def _risky_match(text: str, scan: Iterator[tuple[int, int]]) -> bool:
     return False
 
 
-def fast_parse(text: str) -> Any:
+def fast_parse(text: str, utf8: bytes | None = None) -> Any:
     """The data of a plain YAML document read by a fast parser, without line numbers; None when
     the fast parser is missing, the text holds anything it might read differently, or it fails.
     A caller that finds a problem in the result re-reads the file with :func:`parse_text` to
-    report it with its line.
+    report it with its line. ``utf8``: the bytes the text was decoded from (UTF-8), when the
+    caller still has them: the safety scan reads them instead of encoding the text again.
 
     A large text is cut into pieces that worker threads parse while this thread runs the safety
     scan: the parser lets go of the interpreter lock, so on two cores the parse costs little
@@ -646,7 +648,7 @@ def fast_parse(text: str) -> Any:
     bounds = _cuts(text)
     data = None
     if bounds is None:
-        if _risky(text):
+        if _risky(text, utf8):
             return None
     else:
         from concurrent.futures import ThreadPoolExecutor
@@ -654,7 +656,7 @@ def fast_parse(text: str) -> Any:
         pool = ThreadPoolExecutor(max_workers=_parse_workers(), thread_name_prefix="mscref-yaml")
         try:
             futures = [pool.submit(_load_piece, loads, text, i, start, end) for i, start, end in bounds]
-            if _risky(text):
+            if _risky(text, utf8):
                 return None
             try:
                 data = _joined([f.result() for f in futures])

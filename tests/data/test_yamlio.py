@@ -400,3 +400,22 @@ def test_pieces_parsed_on_threads_give_the_whole_text_and_leave_no_thread(
     assert yamlio._cuts(risky) is not None
     assert yamlio.fast_parse(risky) is None
     assert workers() == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\nb: [x, y]\n",
+        "name: 艾米迈托赛\nnote: \u2028\n",
+        "k: &a x\n",
+        "n: 0x1F\n",
+        "t: 'é'\n",
+    ],
+)
+def test_the_scan_reads_the_callers_bytes_as_it_reads_the_text(text: str) -> None:
+    """A caller passing the bytes it decoded gets the verdict and data of the text alone."""
+    from mscref.data.yamlio import _risky, fast_parse
+
+    data = text.encode("utf-8")
+    assert _risky(text, data) == _risky(text)
+    assert fast_parse(text, data) == fast_parse(text)
