@@ -393,6 +393,22 @@ def machinery(sets: dict[str, DataSet], env: dict[str, str], runs: int) -> list[
                 nocache,
                 nocache,
             ),
+            (
+                "parse on threads",
+                "10k cold trials (no cache)",
+                variant("as-is", *gvhd),
+                variant("one-thread", *gvhd),
+                nocache,
+                nocache,
+            ),
+            (
+                "fill functions",
+                "10k cold trials (no cache)",
+                variant("as-is", *gvhd),
+                variant("kwargs-build", *gvhd),
+                nocache,
+                nocache,
+            ),
             ("cache", "10k warm trials", variant("as-is", *gvhd), variant("as-is", *gvhd), env, nocache),
             (
                 "terminal table",

@@ -14,7 +14,11 @@ The variants:
 - ``strict-yaml``: the fast YAML path (yaml-rs behind a safety scan) is off, so every file is
   read by the strict reader alone (PyYAML's C loader with line numbers);
 - ``rich-table``: terminal tables are drawn by Rich's ``Table`` instead of the hand-written
-  :mod:`mscref.render.termtable`.
+  :mod:`mscref.render.termtable`;
+- ``one-thread``: a large file's pieces are parsed one after another once the safety scan is
+  done, instead of on worker threads while it runs;
+- ``kwargs-build``: the builder gathers each record's fields in a keyword dictionary and calls
+  the record's ``__init__`` with it, instead of the fill function written out for each model.
 
 The cache's own switch needs no patch: ``MSCREF_NO_CACHE=1`` turns it off.
 """
@@ -25,7 +29,7 @@ import dataclasses
 import sys
 from typing import Any
 
-VARIANTS = ("as-is", "dataclass", "strict-yaml", "rich-table")
+VARIANTS = ("as-is", "dataclass", "strict-yaml", "rich-table", "one-thread", "kwargs-build")
 
 
 def _plain_dataclasses() -> None:
@@ -45,7 +49,32 @@ def _plain_dataclasses() -> None:
 def _strict_yaml() -> None:
     from mscref.data import yamlio
 
-    yamlio.fast_parse = lambda text: None  # the loader then reads the file strictly
+    yamlio.fast_parse = lambda *args, **kwargs: None  # the loader then reads the file strictly
+
+
+def _one_thread() -> None:
+    from mscref.data import yamlio
+
+    yamlio._parse_workers = lambda: 0  # as on a single core
+
+
+def _kwargs_build() -> None:
+    from mscref.data import schema
+
+    def filler(cls: Any, plan: Any, lined: bool) -> Any:
+        def fill(b: Any, value: Any, here: str, line: Any, lines: Any) -> Any:
+            kwargs, missing = {}, False
+            for name, required, conv, _put, _default in plan:
+                if name in value:
+                    kwargs[name] = conv(b, value[name], here, name, lines(name) if lined else None)
+                elif required:
+                    b.fail(line, here or "(top level)", f"missing required key {name!r}")
+                    missing = True
+            return None if missing else cls(**kwargs)
+
+        return fill
+
+    schema._filler = filler
 
 
 def _rich_table() -> None:
@@ -76,6 +105,10 @@ def main() -> None:
         _strict_yaml()
     elif variant == "rich-table":
         _rich_table()
+    elif variant == "one-thread":
+        _one_thread()
+    elif variant == "kwargs-build":
+        _kwargs_build()
     sys.argv = ["mscref", *sys.argv[2:]]
     from mscref.__main__ import main as mscref_main
 

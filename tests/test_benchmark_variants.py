@@ -26,7 +26,7 @@ def run(*args: str, no_cache: bool = True) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("variant", ["dataclass", "strict-yaml"])
+@pytest.mark.parametrize("variant", ["dataclass", "strict-yaml", "one-thread", "kwargs-build"])
 @pytest.mark.parametrize(
     "command",
     [
@@ -72,12 +72,52 @@ def test_each_variant_really_swaps_its_piece() -> None:
         "variant._rich_table()\n"
         "import mscref.cli.common as c\n"
         "print(c.write_table.__module__)\n"
+        "variant._one_thread()\n"
+        "print(yamlio._parse_workers())\n"
+        "variant._kwargs_build()\n"
+        "from mscref.data import schema\n"
+        "print(schema._filler.__module__)\n"
     )
     out = run("-c", probe)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["dataclass", "None", "variant"]
+    assert out.stdout.split() == ["dataclass", "None", "variant", "0", "variant"]
     shipped = run("-c", "from mscref.data.models import Trial; print(hasattr(Trial, '__record_fields__'))")
     assert shipped.stdout.strip() == "True"
+
+
+def test_the_parse_and_build_variants_load_the_same_data(tmp_path: Path) -> None:
+    """On a set large enough to be cut into pieces, ``one-thread`` (pieces parsed without worker
+    threads) and ``kwargs-build`` (records built through ``__init__``) load the data set that
+    mscref loads."""
+    from benchmarks.generate import generate
+
+    data = generate(3000, tmp_path / "data")
+    probe = (
+        "import hashlib, sys, threading; sys.path.insert(0, 'benchmarks'); import variant\n"
+        "from pathlib import Path\n"
+        "{patch}"
+        "from mscref.data import loader\n"
+        "names = []\n"
+        "start = threading.Thread.start\n"
+        "def spy(self): names.append(self.name); return start(self)\n"
+        "threading.Thread.start = spy\n"
+        "ds = loader.load_dataset(Path(sys.argv[1]))\n"
+        "print(any(n.startswith('mscref-yaml') for n in names), len(ds.trials), "
+        "hashlib.sha256(repr((tuple(ds.trials), ds.products, ds.references)).encode()).hexdigest())\n"
+    )
+    outs = {}
+    for name, patch in (
+        ("as-is", ""),
+        ("one-thread", "variant._one_thread()\n"),
+        ("kwargs-build", "variant._kwargs_build()\n"),
+    ):
+        out = run("-c", probe.format(patch=patch), str(data))
+        assert out.returncode == 0, out.stderr
+        outs[name] = out.stdout.split()
+    threads, n, digest = outs["as-is"]
+    assert int(n) >= 3000
+    assert outs["one-thread"] == ["False", n, digest]
+    assert outs["kwargs-build"] == [threads, n, digest]
 
 
 def test_an_unknown_variant_is_refused() -> None:

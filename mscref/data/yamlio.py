@@ -646,14 +646,20 @@ def fast_parse(text: str, utf8: bytes | None = None) -> Any:
         return yaml_rs.loads(piece, parse_datetime=False)
 
     bounds = _cuts(text)
+    workers = _parse_workers() if bounds is not None else 0
     data = None
-    if bounds is None:
+    if bounds is None or not workers:  # parsed whole, or on a single core: scan, then parse here
         if _risky(text, utf8):
             return None
+        if bounds is not None:
+            try:
+                data = _parsed_pieces(text, bounds, loads)
+            except failures:
+                data = None
     else:
         from concurrent.futures import ThreadPoolExecutor
 
-        pool = ThreadPoolExecutor(max_workers=_parse_workers(), thread_name_prefix="mscref-yaml")
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mscref-yaml")
         try:
             futures = [pool.submit(_load_piece, loads, text, i, start, end) for i, start, end in bounds]
             if _risky(text, utf8):
@@ -674,12 +680,13 @@ def fast_parse(text: str, utf8: bytes | None = None) -> Any:
 
 def _parse_workers() -> int:
     """Threads that parse pieces: one per core this process may run on, at most four (the
-    parser holds the interpreter lock while it makes the Python objects, so more do not pay)."""
+    parser holds the interpreter lock while it makes the Python objects, so more do not pay);
+    none on a single core, where a thread could only take turns with the scan."""
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
         cores = os.cpu_count() or 1
-    return max(1, min(4, cores))
+    return min(4, cores) if cores > 1 else 0
 
 
 #: A large file is parsed in pieces of about this many characters: one parse of 100k trials
@@ -695,10 +702,15 @@ _CONTINUED = "mscref-continued-items"
 
 def _parse_in_pieces(text: str, loads: Callable[[str], Any]) -> dict[str, Any] | None:
     """``loads(text)``, parsed a piece at a time in this thread, or None when the text cannot be
-    cut safely (see :func:`_cuts`); :func:`fast_parse` parses the same pieces on threads."""
+    cut safely (see :func:`_cuts`); :func:`fast_parse` parses the same pieces, on threads where
+    there are cores for them."""
     bounds = _cuts(text)
-    if bounds is None:
-        return None
+    return None if bounds is None else _parsed_pieces(text, bounds, loads)
+
+
+def _parsed_pieces(
+    text: str, bounds: list[tuple[int, int, int]], loads: Callable[[str], Any]
+) -> dict[str, Any] | None:
     return _joined([_load_piece(loads, text, i, start, end) for i, start, end in bounds])
 
 

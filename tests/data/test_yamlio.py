@@ -297,6 +297,7 @@ def _pieces_agree(text: str, monkeypatch: pytest.MonkeyPatch, must_cut: bool) ->
     except yaml_rs.YAMLDecodeError:
         whole = None
     cut = False
+    monkeypatch.setattr(yamlio, "_parse_workers", lambda: 2)  # fast_parse below: pieces on threads
     for size in range(1, len(text) // 2 + 1):
         monkeypatch.setattr(yamlio, "PIECE_CHARS", size)
         try:
@@ -388,6 +389,7 @@ def test_pieces_parsed_on_threads_give_the_whole_text_and_leave_no_thread(
 
     text = (generate(800, tmp_path) / "trials.yaml").read_text(encoding="utf-8")
     monkeypatch.setattr(yamlio, "PIECE_CHARS", 50_000)
+    monkeypatch.setattr(yamlio, "_parse_workers", lambda: 2)  # threads even on a single core
     bounds = yamlio._cuts(text)
     assert bounds is not None and len(bounds) >= 4
 
