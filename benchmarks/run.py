@@ -367,49 +367,19 @@ def machinery(sets: dict[str, DataSet], env: dict[str, str], runs: int) -> list[
     if big is not None:
         d = big.data_args()
         gvhd = ["trials", "--indication", "gvhd", *d]
+        cold, warm = "10k cold trials (no cache)", "10k warm trials"
+        for piece, target, plain in (
+            ("record class", cold, "dataclass"),
+            ("record class", warm, "dataclass"),
+            ("fast YAML path", cold, "strict-yaml"),
+            ("parse on threads", cold, "one-thread"),
+            ("fill functions", cold, "kwargs-build"),
+        ):
+            runs_in = nocache if target == cold else env
+            cases.append((piece, target, variant("as-is", *gvhd), variant(plain, *gvhd), runs_in, runs_in))
         every = ["trials", *d]
         cases += [
-            (
-                "record class",
-                "10k cold trials (no cache)",
-                variant("as-is", *gvhd),
-                variant("dataclass", *gvhd),
-                nocache,
-                nocache,
-            ),
-            (
-                "record class",
-                "10k warm trials",
-                variant("as-is", *gvhd),
-                variant("dataclass", *gvhd),
-                env,
-                env,
-            ),
-            (
-                "fast YAML path",
-                "10k cold trials (no cache)",
-                variant("as-is", *gvhd),
-                variant("strict-yaml", *gvhd),
-                nocache,
-                nocache,
-            ),
-            (
-                "parse on threads",
-                "10k cold trials (no cache)",
-                variant("as-is", *gvhd),
-                variant("one-thread", *gvhd),
-                nocache,
-                nocache,
-            ),
-            (
-                "fill functions",
-                "10k cold trials (no cache)",
-                variant("as-is", *gvhd),
-                variant("kwargs-build", *gvhd),
-                nocache,
-                nocache,
-            ),
-            ("cache", "10k warm trials", variant("as-is", *gvhd), variant("as-is", *gvhd), env, nocache),
+            ("cache", warm, variant("as-is", *gvhd), variant("as-is", *gvhd), env, nocache),
             (
                 "terminal table",
                 "10k trials (every trial)",
