@@ -187,18 +187,15 @@ def _load(
                 )
             continue
         source = overrides[name] if name in overrides else contents[name]
-        raw = source if isinstance(source, bytes) else None
         if isinstance(source, bytes):
             text, problem = decode(shown, source)
             # the text stands in for the bytes from now on (a strict second reading parses the
-            # same text); the bytes serve the fast parser's safety scan and are then freed, so a
-            # large file is not held twice while it is built
+            # same text), and the bytes are freed: a large file is not held twice
             source = contents[name] = problem if problem is not None else text or ""
         if isinstance(source, Problem):
             doc = Document(shown, None, (source,))
         else:
-            root = fast_parse(source, raw) if fast else None
-            raw = None
+            root = fast_parse(source) if fast else None
             doc = Document(shown, root, ()) if root is not None else parse_text(shown, source)
         problems.extend(doc.problems)
         if doc.root is None:

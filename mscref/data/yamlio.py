@@ -384,6 +384,12 @@ _NUMBERISH = re.compile(
 _NUMBER_WITHOUT_UNDERSCORES = re.compile(
     r"[-+]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]*)?|0[xXoObB][0-9a-fA-F]*)"
 )
+# A line whose content starts past column 2 * MAX_PARSE_DEPTH, after spaces and sequence dashes:
+# block nesting is at most as deep as its content's column, so without one it stays within the
+# strict reader's limit. (yaml-rs itself refuses flow brackets past 256 levels, but a chain of
+# "- - - ..." some 20,000 deep overflows its stack and kills the process.)
+_DEEP_LINE = re.compile(rb"\n[ -]{%d}" % (2 * MAX_PARSE_DEPTH + 1))
+_DEEP_START = re.compile(rb"[ -]{%d}" % (2 * MAX_PARSE_DEPTH + 1))
 _NODE_START = " \r\n[{,:"
 _TOKEN_REACH = 64  # how far a number-like token is followed (keeps the scan linear)
 _TOKEN_END = " \r\n]},#"
@@ -394,18 +400,19 @@ _TOKEN_BODY = re.compile(r"[^ \r\n\]},#\"']*")  # what it runs on over, to _TOKE
 _NUMBER_CHARS = frozenset("0123456789+-._xXoObBaAcCdDeEfFiInN")
 
 
-def _risky(text: str, data: bytes | None = None) -> bool:
-    """Whether the text may hold a construct the fast parser reads differently (conservative:
-    a false alarm only costs speed). ``data``: the text as UTF-8, when the caller has it."""
-    if data is None:
-        try:
-            # the searches for ASCII run on the UTF-8 bytes, where an ASCII byte stands only for
-            # itself: half the size of a text with Chinese in it (two bytes a character as str)
-            data = text.encode("utf-8")
-        except UnicodeEncodeError:
-            return True  # a lone surrogate, the only character UTF-8 cannot encode
+def _risky(text: str) -> bool:
+    """Whether the text may hold a construct the fast parser reads differently, or nesting
+    deep enough to crash it (conservative: a false alarm only costs speed)."""
+    try:
+        # the searches for ASCII run on the UTF-8 bytes, where an ASCII byte stands only for
+        # itself: half the size of a text with Chinese in it (two bytes a character as str)
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True  # a lone surrogate, the only character UTF-8 cannot encode
     if b"\x00" in data or (b"\r" in data and _LONE_CR.search(data)):
         return True  # a NUL (which the fast parser may read as the end), or an old Mac line break
+    if _DEEP_LINE.search(data) or _DEEP_START.match(data):
+        return True  # block nesting past the strict reader's limit (yaml-rs overflows its stack)
     if not text.endswith("\n") and ("|" in text or ">" in text):
         return True  # a block scalar on the last line: the fast parser adds a line break
     if _TRAILING_BLOCK_HEADER.search(text, max(0, len(text) - 256)):
@@ -626,19 +633,20 @@ def _risky_match(text: str, scan: Iterator[tuple[int, int]]) -> bool:
     return False
 
 
-def fast_parse(text: str, utf8: bytes | None = None) -> Any:
+def fast_parse(text: str) -> Any:
     """The data of a plain YAML document read by a fast parser, without line numbers; None when
     the fast parser is missing, the text holds anything it might read differently, or it fails.
     A caller that finds a problem in the result re-reads the file with :func:`parse_text` to
-    report it with its line. ``utf8``: the bytes the text was decoded from (UTF-8), when the
-    caller still has them: the safety scan reads them instead of encoding the text again.
+    report it with its line.
 
-    A large text is cut into pieces that worker threads parse while this thread runs the safety
-    scan: the parser lets go of the interpreter lock, so on two cores the parse costs little
-    more than the scan (``benchmarks/`` measures it)."""
+    The safety scan comes first: the fast parser never sees a text it refuses. A large text is
+    then parsed in pieces on worker threads where there are cores for them (the parser lets go
+    of the interpreter lock while it parses; ``benchmarks/`` measures what this buys)."""
     try:
         import yaml_rs
     except ImportError:  # pragma: no cover - an optional speed-up
+        return None
+    if _risky(text):
         return None
     failures = (yaml_rs.YAMLDecodeError, ValueError, TypeError, RecursionError)
 
@@ -646,30 +654,12 @@ def fast_parse(text: str, utf8: bytes | None = None) -> Any:
         return yaml_rs.loads(piece, parse_datetime=False)
 
     bounds = _cuts(text)
-    workers = _parse_workers() if bounds is not None else 0
     data = None
-    if bounds is None or not workers:  # parsed whole, or on a single core: scan, then parse here
-        if _risky(text, utf8):
-            return None
+    try:
         if bounds is not None:
-            try:
-                data = _parsed_pieces(text, bounds, loads)
-            except failures:
-                data = None
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mscref-yaml")
-        try:
-            futures = [pool.submit(_load_piece, loads, text, i, start, end) for i, start, end in bounds]
-            if _risky(text, utf8):
-                return None
-            try:
-                data = _joined([f.result() for f in futures])
-            except failures:
-                data = None  # a piece that does not parse on its own: parse the whole text
-        finally:  # a refused text (or an interrupt) cancels the pieces not begun; no thread outlives this
-            pool.shutdown(wait=True, cancel_futures=True)
+            data = _parsed_pieces(text, bounds, loads, _parse_workers())
+    except failures:
+        data = None  # a piece that does not parse on its own: parse the whole text
     try:
         if data is None:
             data = loads(text)
@@ -705,12 +695,27 @@ def _parse_in_pieces(text: str, loads: Callable[[str], Any]) -> dict[str, Any] |
     cut safely (see :func:`_cuts`); :func:`fast_parse` parses the same pieces, on threads where
     there are cores for them."""
     bounds = _cuts(text)
-    return None if bounds is None else _parsed_pieces(text, bounds, loads)
+    return None if bounds is None else _parsed_pieces(text, bounds, loads, workers=0)
 
 
 def _parsed_pieces(
-    text: str, bounds: list[tuple[int, int, int]], loads: Callable[[str], Any]
+    text: str, bounds: list[tuple[int, int, int]], loads: Callable[[str], Any], workers: int
 ) -> dict[str, Any] | None:
+    """The pieces of ``text`` parsed and joined: on ``workers`` threads, or in this one when
+    there are none or none can be started (a process or thread limit)."""
+    if workers:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mscref-yaml")
+        try:
+            try:
+                futures = [pool.submit(_load_piece, loads, text, i, start, end) for i, start, end in bounds]
+            except RuntimeError:  # a thread could not be started (a process or thread limit)
+                futures = None
+            if futures is not None:
+                return _joined([f.result() for f in futures])
+        finally:  # a failing piece (or an interrupt) cancels the pieces not begun; no thread outlives this
+            pool.shutdown(wait=True, cancel_futures=True)
     return _joined([_load_piece(loads, text, i, start, end) for i, start, end in bounds])
 
 

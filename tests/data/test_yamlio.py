@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -398,26 +399,83 @@ def test_pieces_parsed_on_threads_give_the_whole_text_and_leave_no_thread(
 
     assert yamlio.fast_parse(text) == yaml_rs.loads(text, parse_datetime=False)
     assert workers() == []
+    # a refused text never reaches the fast parser, not even a piece of it
     risky = text.replace("\n  - id: ", "\n  - id: &anchor ", 1)  # an anchor: left to the strict reader
     assert yamlio._cuts(risky) is not None
+    given: list[str] = []
+    real_loads = yaml_rs.loads
+    monkeypatch.setattr(yaml_rs, "loads", lambda piece, **kw: given.append(piece) or real_loads(piece, **kw))
     assert yamlio.fast_parse(risky) is None
-    assert workers() == []
+    assert given == [] and workers() == []
+
+
+def test_when_no_thread_can_start_the_pieces_are_parsed_in_this_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process or thread limit that keeps worker threads from starting costs speed only."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import yaml_rs
+
+    from benchmarks.generate import generate
+    from mscref.data import yamlio
+
+    text = (generate(800, tmp_path) / "trials.yaml").read_text(encoding="utf-8")
+    monkeypatch.setattr(yamlio, "PIECE_CHARS", 50_000)
+    monkeypatch.setattr(yamlio, "_parse_workers", lambda: 2)
+
+    def refuse(self: object, *args: object, **kwargs: object) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(ThreadPoolExecutor, "submit", refuse)
+    assert yamlio.fast_parse(text) == yaml_rs.loads(text, parse_datetime=False)
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        "a: 1\nb: [x, y]\n",
-        "name: 艾米迈托赛\nnote: \u2028\n",
-        "k: &a x\n",
-        "n: 0x1F\n",
-        "t: 'é'\n",
+        "a:\n  " + "- " * 300 + "1\n",  # a chain of block sequences on one line
+        "- " * 300 + "1\n",  # ... at the very start
+        "a:\n  " + "-   " * 210 + "1\n",  # ... spaced wide
+        "a:\n" + "".join(" " * (2 * i) + f"k{i}:\n" for i in range(1, 205)) + " " * 410 + "x: 1\n",
     ],
+    ids=["dashes", "dashes-at-start", "dashes-spaced", "indentation"],
 )
-def test_the_scan_reads_the_callers_bytes_as_it_reads_the_text(text: str) -> None:
-    """A caller passing the bytes it decoded gets the verdict and data of the text alone."""
+def test_block_nesting_past_the_strict_limit_is_left_to_the_strict_reader(text: str) -> None:
     from mscref.data.yamlio import _risky, fast_parse
 
-    data = text.encode("utf-8")
-    assert _risky(text, data) == _risky(text)
-    assert fast_parse(text, data) == fast_parse(text)
+    assert _risky(text) and fast_parse(text) is None
+    problems = parse_text("x.yaml", text).problems
+    assert any("nests deeper" in p.message for p in problems), problems
+
+
+def test_nesting_that_would_crash_the_fast_parser_never_reaches_it() -> None:
+    """yaml-rs overflows its stack (the process dies) on a chain of some 20,000 block
+    sequences; mscref leaves such a file to the strict reader, which refuses it with its line.
+    Run in a child process, so that a crash fails this test instead of the whole run."""
+    code = (
+        "from mscref.data.loader import load_dataset\n"
+        "from mscref.data.errors import DataError\n"
+        "import shutil, sys, tempfile, pathlib\n"
+        "d = pathlib.Path(tempfile.mkdtemp()) / 'data'\n"
+        "shutil.copytree(sys.argv[1], d)\n"
+        "t = d / 'trials.yaml'\n"
+        "deep = 'deep:\\n  ' + '- ' * 50000 + '1\\n'\n"
+        "t.write_text(t.read_text(encoding='utf-8') + deep, encoding='utf-8')\n"
+        "try:\n"
+        "    load_dataset(d)\n"
+        "except DataError as exc:\n"
+        "    print('\\n'.join(p.message for p in exc.problems))\n"
+    )
+    from tests.conftest import MINIMAL
+
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(MINIMAL)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "MSCREF_NO_CACHE": "1"},
+        check=False,
+    )
+    assert out.returncode == 0, (out.returncode, out.stderr[-2000:])
+    assert "nests deeper than 200 levels" in out.stdout
