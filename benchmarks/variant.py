@@ -15,8 +15,8 @@ The variants:
   read by the strict reader alone (PyYAML's C loader with line numbers);
 - ``rich-table``: terminal tables are drawn by Rich's ``Table`` instead of the hand-written
   :mod:`mscref.render.termtable`;
-- ``one-thread``: a large file's pieces are parsed one after another once the safety scan is
-  done, instead of on worker threads while it runs;
+- ``one-thread``: a large file's pieces are parsed one after another in the main thread, as
+  on a single core, instead of on worker threads;
 - ``kwargs-build``: the builder gathers each record's fields in a keyword dictionary and calls
   the record's ``__init__`` with it, instead of the fill function written out for each model.
 
