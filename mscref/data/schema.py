@@ -231,8 +231,8 @@ def _filler(cls: type, plan: list[tuple[str, bool, Converter, Any, Any]], lined:
     field names of mscref's own models (never from data). A field given in ``value`` is
     converted (with its line from ``lines(name)`` when ``lined``) and set through its slot; an
     absent one gets its default, or a fresh value from its factory; a missing required one is a
-    problem. Written out, a cold load of 10k trials builds its records in 0.46 s instead of
-    0.53 s (``benchmarks/stages.py``)."""
+    problem. Written out, 10k trials build in about 0.46 s instead of 0.53 s in one process;
+    ``benchmarks/run.py`` weighs it against the plain build (the ``kwargs-build`` variant)."""
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_M": _MISSING}
     body = ["def fill(b, value, here, line, lines):", "    obj = _new(_cls)", "    get = value.get"]
     for i, (name, required, conv, put, default) in enumerate(plan):

@@ -671,7 +671,7 @@ def fast_parse(text: str) -> Any:
 def _parse_workers() -> int:
     """Threads that parse pieces: one per core this process may run on, at most four (the
     parser holds the interpreter lock while it makes the Python objects, so more do not pay);
-    none on a single core, where a thread could only take turns with the scan."""
+    none on a single core, where a worker could only take turns with this thread."""
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
