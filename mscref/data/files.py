@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, overload
 
 from mscref.data.errors import MscrefError, UsageError
 
@@ -376,6 +376,10 @@ class Outputs:
         return written
 
 
+@overload
+def _content(content: str | bytes) -> bytes: ...
+@overload
+def _content(content: str | bytes | Fill) -> bytes | Fill: ...
 def _content(content: str | bytes | Fill) -> bytes | Fill:
     """Text as its UTF-8 bytes; bytes and fill functions as they are."""
     return content.encode("utf-8") if isinstance(content, str) else content
@@ -409,7 +413,7 @@ def write_atomic(
 ) -> int:
     """Write one file as :class:`Outputs` does (never over a file of ``data_dir`` or one of
     ``reads``); return the bytes written."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
+    data = _content(content)
     return write_streaming(
         path, lambda handle: handle.write(data), force=force, data_dir=data_dir, reads=reads
     )

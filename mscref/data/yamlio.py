@@ -690,14 +690,6 @@ _EMPTY_KEY = re.compile(r"[A-Za-z0-9_][^:\n]*:[ ]*(?:#[^\n]*)?")  # "trials:" an
 _CONTINUED = "mscref-continued-items"
 
 
-def _parse_in_pieces(text: str, loads: Callable[[str], Any]) -> dict[str, Any] | None:
-    """``loads(text)``, parsed a piece at a time in this thread, or None when the text cannot be
-    cut safely (see :func:`_cuts`); :func:`fast_parse` parses the same pieces, on threads where
-    there are cores for them."""
-    bounds = _cuts(text)
-    return None if bounds is None else _parsed_pieces(text, bounds, loads, workers=0)
-
-
 def _parsed_pieces(
     text: str, bounds: list[tuple[int, int, int]], loads: Callable[[str], Any], workers: int
 ) -> dict[str, Any] | None:

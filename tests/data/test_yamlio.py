@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -285,6 +286,14 @@ def test_sequences_under_top_level_keys_are_cut_between_items(
     _pieces_agree(text, monkeypatch, must_cut=True)
 
 
+def _in_pieces(text: str, loads: Callable[[str], object]) -> object:
+    """The text parsed a piece at a time in this thread, or None when it is not cut."""
+    from mscref.data import yamlio
+
+    bounds = yamlio._cuts(text)
+    return None if bounds is None else yamlio._parsed_pieces(text, bounds, loads, workers=0)
+
+
 def _pieces_agree(text: str, monkeypatch: pytest.MonkeyPatch, must_cut: bool) -> None:
     import yaml_rs
 
@@ -302,7 +311,7 @@ def _pieces_agree(text: str, monkeypatch: pytest.MonkeyPatch, must_cut: bool) ->
     for size in range(1, len(text) // 2 + 1):
         monkeypatch.setattr(yamlio, "PIECE_CHARS", size)
         try:
-            pieces = yamlio._parse_in_pieces(text, loads)
+            pieces = _in_pieces(text, loads)
         except yaml_rs.YAMLDecodeError:
             continue  # fast_parse then parses the whole text
         assert pieces is None or pieces == whole, (size, pieces, whole)
@@ -327,7 +336,7 @@ def test_a_large_data_file_is_parsed_in_pieces_to_the_same_data(tmp_path: Path) 
         calls.append(len(piece))
         return yaml_rs.loads(piece, parse_datetime=False)
 
-    pieces = yamlio._parse_in_pieces(text, loads)
+    pieces = _in_pieces(text, loads)
     assert pieces is not None and len(calls) >= 2
     assert pieces == loads(text)
     assert yamlio.fast_parse(text) == pieces
